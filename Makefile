@@ -1,0 +1,52 @@
+# Two commands set everything up: `make run` (the whole ELT on DuckDB, demo scale) and
+# `make test` (the whole suite). Everything runs from the repo-local virtualenv .venv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TARGET ?= duckdb
+DAYS ?= 3
+PRESET ?= demo
+SEED ?= 42
+BI_PORT ?= 8501
+DOCS_PORT ?= 8080
+
+export DUCKDB_PATH ?= $(CURDIR)/warehouse.duckdb
+export SIM_DIR ?= $(CURDIR)/.sim
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_TARGET := $(TARGET)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export PYTHONUNBUFFERED := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint docs clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+# The stamp is rebuilt whenever the pinned requirements change.
+$(BIN)/.installed: requirements.lock
+	@echo "==> Creating the virtualenv $(VENV) and installing pinned dependencies"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+install: $(BIN)/.installed ## create .venv with the pinned dependencies
+
+run: install ## full ELT at demo scale: simulate, ingest, dbt build, advance DAYS days, docs
+	$(BIN)/python -m elt run --target $(TARGET) --preset $(PRESET) --seed $(SEED) --days $(DAYS)
+
+test: install ## the whole test suite (what CI runs)
+	$(BIN)/python -m pytest
+
+lint: install ## ruff and sqlfluff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models snapshots tests macros
+
+docs: install ## generate and serve the dbt docs on 127.0.0.1:DOCS_PORT
+	$(BIN)/dbt docs generate --target $(TARGET)
+	$(BIN)/dbt docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+
+clean: ## remove the local warehouse, the simulated sources and dbt artifacts
+	rm -rf target logs .sim $(DUCKDB_PATH) $(DUCKDB_PATH).wal

@@ -1,0 +1,1 @@
+"""The whole ELT in one command: simulate the sources, ingest with dlt, build with dbt."""

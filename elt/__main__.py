@@ -1,0 +1,3 @@
+from elt.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""The steps of one ELT cycle, each a subprocess so its output streams as it happens."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg2
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class StepFailed(RuntimeError):
+    """A step exited non-zero; its own output already explains why."""
+
+
+def banner(text: str) -> None:
+    print(f"\n==> {text}", flush=True)
+
+
+def run_step(title: str, args: list[str], env: dict[str, str] | None = None) -> float:
+    """Run one command from the repo root, streaming its output; return seconds taken."""
+    banner(title)
+    started = time.monotonic()
+    result = subprocess.run(args, cwd=REPO_ROOT, env={**os.environ, **(env or {})})
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        raise StepFailed(f"{title} failed (exit {result.returncode}) after {elapsed:.1f}s")
+    print(f"    done in {elapsed:.1f}s", flush=True)
+    return elapsed
+
+
+def python(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def dbt(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("dbt")), *args]
+
+
+def check_postgres() -> None:
+    """Fail early, in one clear line, when the Postgres given by the PG* variables is unusable."""
+    missing = [name for name in ("PGHOST", "PGUSER", "PGDATABASE") if not os.environ.get(name)]
+    if missing:
+        raise StepFailed(
+            "TARGET=postgres needs PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE; "
+            f"not set: {', '.join(missing)}"
+        )
+    try:
+        psycopg2.connect(connect_timeout=5).close()
+    except psycopg2.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown error"
+        where = f"{os.environ['PGUSER']}@{os.environ['PGHOST']}:{os.environ.get('PGPORT', '5432')}"
+        raise StepFailed(
+            f"cannot connect to Postgres {where}/{os.environ['PGDATABASE']}: {reason}"
+        ) from exc
