@@ -14,7 +14,7 @@ from simulator.server import running
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m elt",
-        description="Simulate the source systems, ingest them with dlt, build the warehouse with dbt.",
+        description="Simulate the sources, ingest them with dlt, build the warehouse with dbt.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
@@ -97,8 +97,15 @@ def run(args: argparse.Namespace) -> None:
         run_step(
             f"Generating the simulated shop ({args.preset}, seed {args.seed}) in {sim_dir}",
             python(
-                "-m", "simulator", "generate", "--preset", args.preset, "--seed", str(args.seed),
-                "--dir", str(sim_dir),
+                "-m",
+                "simulator",
+                "generate",
+                "--preset",
+                args.preset,
+                "--seed",
+                str(args.seed),
+                "--dir",
+                str(sim_dir),
             ),
         )
     _cycle("initial load", args.target, sim_dir)

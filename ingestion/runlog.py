@@ -1,0 +1,61 @@
+"""`<dataset>._ingestion_runs`: one row per pipeline run, written with plain SQL.
+
+Plain SQL rather than a dlt load, so the row is written for failed runs too (when the destination
+is reachable) and never mixes with the data's load packages.
+"""
+
+from __future__ import annotations
+
+import json
+
+import dlt
+
+from ingestion.report import PipelineReport
+
+RUNS_TABLE = "_ingestion_runs"
+RUNS_COLUMNS = {
+    "run_id": "text",
+    "pipeline": "text",
+    "started_at": "timestamp with time zone",
+    "finished_at": "timestamp with time zone",
+    "status": "text",
+    "load_id": "text",
+    "rows_loaded": "text",
+    "rows_quarantined": "text",
+    "rows_hard_deleted": "text",
+    "schema_changes": "text",
+    "error": "text",
+}
+
+
+def record_run(pipeline: dlt.Pipeline, run_id: str, report: PipelineReport) -> None:
+    values = {
+        "run_id": run_id,
+        "pipeline": report.pipeline,
+        "started_at": report.started_at,
+        "finished_at": report.finished_at,
+        "status": report.status,
+        # more than one only when the run also finished a package of an interrupted run
+        "load_id": ",".join(report.load_ids) or None,
+        "rows_loaded": json.dumps(report.rows_loaded, sort_keys=True),
+        "rows_quarantined": json.dumps(report.rows_quarantined, sort_keys=True),
+        "rows_hard_deleted": json.dumps(report.rows_hard_deleted, sort_keys=True),
+        "schema_changes": json.dumps(report.schema_changes, sort_keys=True),
+        "error": report.error,
+    }
+    with pipeline.sql_client() as client:
+        if not client.has_dataset():
+            client.create_dataset()
+        table = client.make_qualified_table_name(RUNS_TABLE)
+        columns = ", ".join(
+            f"{client.escape_column_name(name)} {sql_type}"
+            for name, sql_type in RUNS_COLUMNS.items()
+        )
+        client.execute_sql(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+        names = ", ".join(client.escape_column_name(name) for name in values)
+        placeholders = ", ".join(["%s"] * len(values))
+        # identifiers are escaped by dlt; every value is a bound parameter
+        client.execute_sql(
+            f"INSERT INTO {table} ({names}) VALUES ({placeholders})",  # noqa: S608
+            *values.values(),
+        )

@@ -1,0 +1,65 @@
+{#
+    One row per order, placed in its customer's order history: sequence number, the previous
+    order, days since it (between UTC order dates) and the customer's running net revenue.
+    Every order counts in the sequence (whatever its status); spend counts only revenue.
+#}
+with
+
+orders as (
+
+    select * from {{ ref('int_orders_enriched') }}
+
+),
+
+sequenced as (
+
+    select
+        order_id,
+        customer_id,
+        ordered_at,
+        order_date,
+        row_number() over (
+            partition by customer_id
+            order by ordered_at, order_id
+        ) as customer_order_sequence,
+        lag(order_id) over (
+            partition by customer_id
+            order by ordered_at, order_id
+        ) as previous_order_id,
+        lag(order_date) over (
+            partition by customer_id
+            order by ordered_at, order_id
+        ) as previous_order_date,
+        sum(net_revenue_usd) over (
+            partition by customer_id
+            order by ordered_at, order_id
+            rows between unbounded preceding and current row
+        ) as cumulative_net_revenue_usd,
+        sum(case when is_revenue then 1 else 0 end) over (
+            partition by customer_id
+            order by ordered_at, order_id
+            rows between unbounded preceding and current row
+        ) as cumulative_revenue_orders
+    from orders
+
+),
+
+final as (
+
+    select
+        order_id,
+        customer_id,
+        ordered_at,
+        cast(customer_order_sequence as integer) as customer_order_sequence,
+        cast(customer_order_sequence = 1 as boolean) as is_first_order,
+        previous_order_id,
+        cast(
+            {{ dbt.datediff('previous_order_date', 'order_date', 'day') }} as integer
+        ) as days_since_previous_order,
+        cast(cumulative_net_revenue_usd as {{ type_money() }}) as cumulative_net_revenue_usd,
+        cast(cumulative_revenue_orders as integer) as cumulative_revenue_orders
+    from sequenced
+
+)
+
+select * from final

@@ -1,0 +1,97 @@
+{#
+    Calendar dimension, one row per day. The range covers every order, event, payment and
+    ad-spend date, padded to whole calendar years (1 Jan of the first year .. 31 Dec of the
+    last), and is recomputed on every build, so new data never falls outside it.
+#}
+-- depends_on: {{ ref('stg_shop__orders') }}
+-- depends_on: {{ ref('stg_shop__payments') }}
+-- depends_on: {{ ref('stg_web__events') }}
+-- depends_on: {{ ref('stg_marketing__ad_spend') }}
+
+{%- set bounds_query -%}
+    with all_dates as (
+        select min(order_date) as min_date, max(order_date) as max_date
+        from {{ ref('stg_shop__orders') }}
+        union all
+        select
+            min({{ utc_date('created_at') }}) as min_date,
+            max({{ utc_date('created_at') }}) as max_date
+        from {{ ref('stg_shop__payments') }}
+        union all
+        select min(event_date) as min_date, max(event_date) as max_date
+        from {{ ref('stg_web__events') }}
+        union all
+        select min(spend_date) as min_date, max(spend_date) as max_date
+        from {{ ref('stg_marketing__ad_spend') }}
+    )
+    select
+        cast(extract(year from min(min_date)) as integer) as first_year,
+        cast(extract(year from max(max_date)) as integer) as last_year
+    from all_dates
+{%- endset -%}
+
+{%- set first_year = modules.datetime.date.today().year -%}
+{%- set last_year = first_year -%}
+{#- Only query when every input exists (not at parse time, nor when linting a fresh clone). -#}
+{%- set inputs_exist = [] -%}
+{%- if execute -%}
+    {%- for name in ['stg_shop__orders', 'stg_shop__payments', 'stg_web__events',
+                     'stg_marketing__ad_spend'] -%}
+        {%- set node_relation = ref(name) -%}
+        {%- if adapter.get_relation(
+                database=node_relation.database,
+                schema=node_relation.schema,
+                identifier=node_relation.identifier) is not none -%}
+            {%- do inputs_exist.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endif -%}
+{%- if inputs_exist | length == 4 -%}
+    {%- set bounds = run_query(bounds_query) -%}
+    {%- if bounds and bounds.rows and bounds.rows[0][0] is not none -%}
+        {%- set first_year = bounds.rows[0][0] | int -%}
+        {%- set last_year = bounds.rows[0][1] | int -%}
+    {%- endif -%}
+{%- endif %}
+
+with
+
+date_spine as (
+
+    {{ dbt.date_spine(
+        'day',
+        "cast('" ~ first_year ~ "-01-01' as date)",
+        "cast('" ~ (last_year + 1) ~ "-01-01' as date)"
+    ) }}
+
+),
+
+days as (
+
+    select cast(date_day as date) as date_day
+    from date_spine
+
+),
+
+final as (
+
+    select
+        {{ date_key('date_day') }} as date_key,
+        date_day,
+        cast(extract(year from date_day) as integer) as year_number,
+        cast(extract(quarter from date_day) as integer) as quarter_number,
+        cast(extract(month from date_day) as integer) as month_number,
+        cast({{ month_name('date_day') }} as {{ dbt.type_string() }}) as month_name,
+        cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start_date,
+        {{ iso_year('date_day') }} as iso_year,
+        {{ iso_week('date_day') }} as iso_week,
+        cast({{ dbt.date_trunc('week', 'date_day') }} as date) as iso_week_start_date,
+        cast(extract(day from date_day) as integer) as day_of_month,
+        {{ iso_day_of_week('date_day') }} as day_of_week,
+        cast({{ day_name('date_day') }} as {{ dbt.type_string() }}) as day_name,
+        cast({{ iso_day_of_week('date_day') }} in (6, 7) as boolean) as is_weekend
+    from days
+
+)
+
+select * from final

@@ -1,0 +1,42 @@
+{#
+    Grain: one row per spend date x campaign (ad_spend_id = hash(spend_date, campaign_id)).
+    Spend on a campaign unknown to the campaigns API points at the unknown campaign ('-1').
+    Rebuilt in full on every run (small: days x campaigns), which also absorbs the API's
+    restatement of the last 3 days.
+#}
+with
+
+ad_spend as (
+
+    select * from {{ ref('stg_marketing__ad_spend') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('dim_campaigns') }}
+
+),
+
+final as (
+
+    select
+        ad_spend.ad_spend_id,
+        {{ date_key('ad_spend.spend_date') }} as spend_date_key,
+        ad_spend.spend_date,
+        coalesce(campaigns.campaign_key, {{ unknown_member_key() }}) as campaign_key,
+        ad_spend.campaign_id,
+        ad_spend.marketing_channel,
+        ad_spend.impressions,
+        ad_spend.clicks,
+        ad_spend.currency_code,
+        ad_spend.spend_amount,
+        ad_spend.spend_amount_usd,
+        ad_spend.updated_at
+    from ad_spend
+    left join campaigns
+        on ad_spend.campaign_id = campaigns.campaign_id
+
+)
+
+select * from final

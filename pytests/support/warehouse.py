@@ -1,0 +1,141 @@
+"""An end-to-end warehouse for tests: a simulated world, dlt ingestion and dbt, all for real.
+
+Every path (simulator state, dlt working dirs, DuckDB file, dbt target and logs) lives under one
+temp dir, so tests never touch the developer's `.sim/`, `warehouse.duckdb` or `target/`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg2
+
+import simulator
+from simulator import server
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+class CommandFailed(AssertionError):
+    """A subprocess failed; the message carries its output so pytest shows why."""
+
+
+def run_command(args: list[str], env: dict[str, str], check: bool = True):
+    result = subprocess.run(
+        args, cwd=REPO_ROOT, env={**os.environ, **env}, capture_output=True, text=True
+    )
+    if check and result.returncode != 0:
+        raise CommandFailed(
+            f"{' '.join(args)} exited {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout[-8000:]}\n--- stderr ---\n{result.stderr[-8000:]}"
+        )
+    return result
+
+
+@dataclass
+class Warehouse:
+    """One warehouse (DuckDB file or Postgres database) fed by one simulated world."""
+
+    target: str
+    root: Path
+    connection_env: dict[str, str]
+    preset: str = "tiny"
+    seed: int = 7
+    env: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sim_dir = self.root / "sim"
+        self.target_path = self.root / "dbt-target"
+        self.env = {
+            **self.connection_env,
+            "DBT_TARGET": self.target,
+            "DBT_PROFILES_DIR": str(REPO_ROOT),
+            "DBT_TARGET_PATH": str(self.target_path),
+            "DBT_LOG_PATH": str(self.root / "dbt-logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "INGEST_PIPELINES_DIR": str(self.root / "pipelines"),
+            "SIM_DIR": str(self.sim_dir),
+        }
+
+    # --- the ELT steps ---------------------------------------------------------------------
+    def generate(self) -> None:
+        simulator.generate(self.preset, seed=self.seed, directory=self.sim_dir)
+
+    def advance(self, days: int = 1) -> None:
+        simulator.advance(self.sim_dir, days=days)
+
+    def ingest(self, *extra: str, faults: str | None = None, check: bool = True):
+        with server.running(self.sim_dir, faults=faults) as api_url:
+            return run_command(
+                [
+                    sys.executable,
+                    "-m",
+                    "ingestion",
+                    "run",
+                    "--target",
+                    self.target,
+                    "--shop-db-url",
+                    f"sqlite:///{self.sim_dir / 'shop.sqlite'}",
+                    "--api-url",
+                    api_url,
+                    *extra,
+                ],
+                self.env,
+                check=check,
+            )
+
+    def dbt(self, *args: str, check: bool = True):
+        return run_command([DBT, *args, "--target", self.target], self.env, check=check)
+
+    def build(self, *args: str):
+        return self.dbt("build", *args)
+
+    def cycle(self) -> None:
+        """Ingest what is new, then `dbt build`."""
+        self.ingest()
+        self.build()
+
+    # --- reading the warehouse --------------------------------------------------------------
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple]:
+        if self.target == "duckdb":
+            with duckdb.connect(self.connection_env["DUCKDB_PATH"], read_only=True) as con:
+                return con.execute(sql, list(params)).fetchall()
+        with (
+            closing(psycopg2.connect(**_libpq(self.connection_env))) as con,
+            con.cursor() as cur,
+        ):
+            cur.execute(sql, params or None)
+            return cur.fetchall()
+
+    def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return self.query(sql, params)[0][0]
+
+
+def _libpq(env: dict[str, str]) -> dict[str, str]:
+    return {
+        "host": env["PGHOST"],
+        "port": env["PGPORT"],
+        "user": env["PGUSER"],
+        "password": env["PGPASSWORD"],
+        "dbname": env["PGDATABASE"],
+    }
+
+
+def duckdb_warehouse(root: Path, **kwargs: Any) -> Warehouse:
+    root.mkdir(parents=True, exist_ok=True)
+    return Warehouse("duckdb", root, {"DUCKDB_PATH": str(root / "warehouse.duckdb")}, **kwargs)
+
+
+def postgres_warehouse(root: Path, pg, database: str, **kwargs: Any) -> Warehouse:
+    """A warehouse in its own database on the suite's Postgres server `pg`."""
+    root.mkdir(parents=True, exist_ok=True)
+    pg.create_database(database)
+    return Warehouse("postgres", root, {**pg.env, "PGDATABASE": database}, **kwargs)

@@ -1,0 +1,231 @@
+"""The HTTP APIs (events, campaigns, ad_spend) over `<dir>/api.sqlite`.
+
+Every request opens the store read-only, so a running server serves whatever `advance` has
+committed since it started. Pagination is keyset-based on the endpoint's sort key: a page's
+`next` link carries the last key seen, so pages never skip or repeat while data is appended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+
+from . import store
+from .clock import iso_z, parse_iso
+from .faults import Faults, add_drift, corrupt
+from .state import State
+
+DEFAULT_LIMIT, MAX_LIMIT = 500, 5000
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
+Cursor = Annotated[str | None, Query(description="opaque position from a previous page's `next`")]
+
+
+def _encode_cursor(key: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if len(key) != len(types) or not all(
+            isinstance(k, t) for k, t in zip(key, types, strict=True)
+        ):
+            raise ValueError
+    except ValueError:
+        raise HTTPException(400, "invalid cursor") from None
+    return key
+
+
+def _parse_since(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError:
+        raise HTTPException(400, f"invalid {name}: expected an ISO-8601 timestamp") from None
+
+
+def create_app(directory: Path, faults: Faults | None = None, token: str | None = None) -> FastAPI:
+    faults = faults or Faults()
+    token = token or os.environ.get("SIM_API_TOKEN") or "dev-token"
+    app = FastAPI(
+        title="Simulated retailer APIs",
+        version="1",
+        description="Events (clickstream) and marketing (campaigns, ad spend) of the simulated "
+        "shop. Bearer-token auth; cursor pagination via the absolute `next` link.",
+    )
+    counter = {"n": 0}
+    lock = threading.Lock()
+
+    @app.middleware("http")
+    async def inject_faults(request: Request, call_next: Callable):
+        if not request.url.path.startswith("/api/"):
+            return await call_next(request)
+        with lock:
+            counter["n"] += 1
+            n = counter["n"]
+        request.state.request_number = n
+        delay = faults.delay_for(n)
+        if delay:
+            await asyncio.sleep(delay)
+        status = faults.status_for(n)
+        if status == 429:
+            return JSONResponse(
+                {"detail": "rate limited"}, 429, headers={"Retry-After": str(faults.retry_after)}
+            )
+        if status:
+            headers = {"Retry-After": str(faults.retry_after)} if status == 503 else {}
+            return JSONResponse({"detail": "simulated server error"}, status, headers=headers)
+        return await call_next(request)
+
+    def authorize(request: Request) -> None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip(), token):
+            raise HTTPException(
+                401, "missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"}
+            )
+
+    def query(sql: str, params: tuple) -> list[tuple]:
+        conn = store.connect(directory / store.API_DB, readonly=True)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    def page(
+        request: Request, endpoint: str, records: list[dict], limit: int, last_key: list[Any] | None
+    ) -> dict:
+        n = request.state.request_number
+        if records and faults.corrupts(n):
+            corrupt(endpoint, records[0], n, faults.every)
+        if faults.drift:
+            for r in records:
+                add_drift(endpoint, r)
+        nxt = None
+        if last_key is not None:
+            nxt = str(
+                request.url.include_query_params(cursor=_encode_cursor(last_key), limit=limit)
+            )
+        return {"data": records, "next": nxt}
+
+    auth = [Depends(authorize)]
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> dict:
+        st = State.load(directory)
+        return {"status": "ok", "preset": st.preset, "current_date": st.current_date}
+
+    @app.get(
+        "/api/v1/events",
+        dependencies=auth,
+        summary="Clickstream events, ordered by (received_at, event_id)",
+    )
+    def list_events(
+        request: Request,
+        since: Annotated[
+            str | None, Query(description="ISO timestamp; received_at >= since")
+        ] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> dict:
+        lo = _parse_since("since", since)
+        where, params = ["1 = 1"], []
+        if lo is not None:
+            where.append("received_at >= ?")
+            params.append(lo)
+        if cursor:
+            where.append("(received_at, event_id) > (?, ?)")
+            params += _decode_cursor(cursor, (int, str))
+        rows = query(
+            store.select(
+                "events",
+                store.EVENT_FIELDS,
+                f"WHERE {' AND '.join(where)} ORDER BY received_at, event_id LIMIT ?",
+            ),
+            (*params, limit + 1),
+        )
+        records = [dict(zip(store.EVENT_FIELDS, r, strict=True)) for r in rows[:limit]]
+        for r in records:
+            r["occurred_at"], r["received_at"] = iso_z(r["occurred_at"]), iso_z(r["received_at"])
+        last = [rows[limit - 1][-1], rows[limit - 1][0]] if len(rows) > limit else None
+        return page(request, "events", records, limit, last)
+
+    @app.get(
+        "/api/v1/campaigns",
+        dependencies=auth,
+        summary="Campaigns, ordered by (updated_at, campaign_id)",
+    )
+    def list_campaigns(
+        request: Request,
+        updated_since: Annotated[
+            str | None, Query(description="ISO timestamp; updated_at >= updated_since")
+        ] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> dict:
+        lo = _parse_since("updated_since", updated_since)
+        where, params = ["1 = 1"], []
+        if lo is not None:
+            where.append("updated_at >= ?")
+            params.append(lo)
+        if cursor:
+            where.append("(updated_at, campaign_id) > (?, ?)")
+            params += _decode_cursor(cursor, (int, int))
+        rows = query(
+            store.select(
+                "campaigns",
+                store.CAMPAIGN_FIELDS,
+                f"WHERE {' AND '.join(where)} ORDER BY updated_at, campaign_id LIMIT ?",
+            ),
+            (*params, limit + 1),
+        )
+        records = [dict(zip(store.CAMPAIGN_FIELDS, r, strict=True)) for r in rows[:limit]]
+        for r in records:
+            r["created_at"], r["updated_at"] = iso_z(r["created_at"]), iso_z(r["updated_at"])
+        last = [rows[limit - 1][-1], rows[limit - 1][0]] if len(rows) > limit else None
+        return page(request, "campaigns", records, limit, last)
+
+    @app.get(
+        "/api/v1/ad_spend",
+        dependencies=auth,
+        summary="Daily ad spend, ordered by (date, campaign_id)",
+    )
+    def list_ad_spend(
+        request: Request,
+        since: Annotated[str | None, Query(description="date (YYYY-MM-DD); date >= since")] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> dict:
+        where, params = ["1 = 1"], []
+        if since is not None:
+            lo = _parse_since("since", since)
+            where.append("date >= ?")
+            params.append(iso_z(lo)[:10])
+        if cursor:
+            where.append("(date, campaign_id) > (?, ?)")
+            params += _decode_cursor(cursor, (str, int))
+        rows = query(
+            store.select(
+                "ad_spend",
+                store.AD_SPEND_FIELDS,
+                f"WHERE {' AND '.join(where)} ORDER BY date, campaign_id LIMIT ?",
+            ),
+            (*params, limit + 1),
+        )
+        records = [dict(zip(store.AD_SPEND_FIELDS, r, strict=True)) for r in rows[:limit]]
+        for r in records:
+            r["updated_at"] = iso_z(r["updated_at"])
+        last = [rows[limit - 1][0], rows[limit - 1][1]] if len(rows) > limit else None
+        return page(request, "ad_spend", records, limit, last)
+
+    return app
