@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import time
 from pathlib import Path
 
@@ -55,7 +56,10 @@ def _non_negative(text: str) -> int:
 
 def _cycle(label: str, target: str, sim_dir: Path) -> None:
     """Ingest everything new from the sources, then build and test the warehouse."""
-    with running(sim_dir) as api_url:
+    # The simulated APIs get a fresh token per run, handed to ingestion the way a real secret
+    # would be (environment), so no credential is ever written down.
+    token = secrets.token_urlsafe(24)
+    with running(sim_dir, token=token) as api_url:
         run_step(
             f"Ingesting with dlt into {target} ({label})",
             python(
@@ -69,6 +73,7 @@ def _cycle(label: str, target: str, sim_dir: Path) -> None:
                 "--api-url",
                 api_url,
             ),
+            env={"SOURCES__API_TOKEN": token},
         )
     run_step(f"dbt build on {target} ({label})", dbt("build", "--target", target))
 
@@ -79,8 +84,10 @@ def _summary(target: str) -> None:
         print(f"    Warehouse (DuckDB): {os.environ.get('DUCKDB_PATH', 'warehouse.duckdb')}")
     else:
         print(f"    Warehouse (Postgres): {os.environ['PGHOST']}/{os.environ['PGDATABASE']}")
-    print(f"    Docs site:          {REPO_ROOT / 'target' / 'index.html'}")
-    print(f"    dbt logs:           {REPO_ROOT / 'logs' / 'dbt.log'}")
+    target_path = Path(os.environ.get("DBT_TARGET_PATH", REPO_ROOT / "target"))
+    log_path = Path(os.environ.get("DBT_LOG_PATH", REPO_ROOT / "logs"))
+    print(f"    Docs site:          {target_path / 'index.html'}")
+    print(f"    dbt logs:           {log_path / 'dbt.log'}")
     print("    Browse lineage:     make docs   (dbt docs serve on http://127.0.0.1:8080)")
     print("    Query the marts:    schema `marts` (dim_customers, fct_orders, ...)")
 
@@ -108,7 +115,7 @@ def run(args: argparse.Namespace) -> None:
                 str(sim_dir),
             ),
         )
-    _cycle("initial load", args.target, sim_dir)
+    _cycle("sources as they are now", args.target, sim_dir)
     for day in range(1, args.days + 1):
         run_step(
             f"Advancing the simulated world by one day ({day}/{args.days})",

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 import dlt
+from dlt.destinations.sql_client import SqlClientBase
 
 QUARANTINE_TABLE = "_quarantine"
 # the table as dlt creates it from `quarantine_hints` on DuckDB and Postgres
@@ -61,32 +62,28 @@ def quarantine_row(
     }
 
 
-def create_table(pipeline: dlt.Pipeline) -> None:
+def create_table(client: SqlClientBase[Any]) -> None:
     """Create `_quarantine` as dlt would, so every raw dataset has it even when nothing was bad.
 
     (dlt's `materialize_table_schema` can not create an empty table merged on a primary key.)
     """
-    with pipeline.sql_client() as client:
-        if not client.has_dataset():
-            client.create_dataset()
-        columns = ", ".join(
-            f"{client.escape_column_name(name)} {sql_type} NOT NULL"
-            for name, sql_type in DDL_COLUMNS.items()
-        )
-        table = client.make_qualified_table_name(QUARANTINE_TABLE)
-        client.execute_sql(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+    columns = ", ".join(
+        f"{client.escape_column_name(name)} {sql_type} NOT NULL"
+        for name, sql_type in DDL_COLUMNS.items()
+    )
+    table = client.make_qualified_table_name(QUARANTINE_TABLE)
+    client.execute_sql(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
 
 
-def count_new(pipeline: dlt.Pipeline, load_ids: list[str]) -> dict[str, int]:
+def count_new(client: SqlClientBase[Any], load_ids: list[str]) -> dict[str, int]:
     """Rows that these loads added to `_quarantine`, per source table (re-seen ones excluded)."""
     if not load_ids:
         return {}
-    with pipeline.sql_client() as client:
-        table = client.make_qualified_table_name(QUARANTINE_TABLE)
-        placeholders = ", ".join(["%s"] * len(load_ids))
-        rows = client.execute_sql(
-            f"SELECT source_table, count(*) FROM {table}"  # noqa: S608 (escaped identifier)
-            f" WHERE load_id IN ({placeholders}) GROUP BY source_table",
-            *load_ids,
-        )
+    table = client.make_qualified_table_name(QUARANTINE_TABLE)
+    placeholders = ", ".join(["%s"] * len(load_ids))
+    rows = client.execute_sql(
+        f"SELECT source_table, count(*) FROM {table}"  # noqa: S608 (escaped identifier)
+        f" WHERE load_id IN ({placeholders}) GROUP BY source_table",
+        *load_ids,
+    )
     return {source_table: int(count) for source_table, count in rows or []}

@@ -7,8 +7,9 @@ is reachable) and never mixes with the data's load packages.
 from __future__ import annotations
 
 import json
+from typing import Any
 
-import dlt
+from dlt.destinations.sql_client import SqlClientBase
 
 from ingestion.report import PipelineReport
 
@@ -28,7 +29,7 @@ RUNS_COLUMNS = {
 }
 
 
-def record_run(pipeline: dlt.Pipeline, run_id: str, report: PipelineReport) -> None:
+def record_run(client: SqlClientBase[Any], run_id: str, report: PipelineReport) -> None:
     values = {
         "run_id": run_id,
         "pipeline": report.pipeline,
@@ -43,19 +44,15 @@ def record_run(pipeline: dlt.Pipeline, run_id: str, report: PipelineReport) -> N
         "schema_changes": json.dumps(report.schema_changes, sort_keys=True),
         "error": report.error,
     }
-    with pipeline.sql_client() as client:
-        if not client.has_dataset():
-            client.create_dataset()
-        table = client.make_qualified_table_name(RUNS_TABLE)
-        columns = ", ".join(
-            f"{client.escape_column_name(name)} {sql_type}"
-            for name, sql_type in RUNS_COLUMNS.items()
-        )
-        client.execute_sql(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
-        names = ", ".join(client.escape_column_name(name) for name in values)
-        placeholders = ", ".join(["%s"] * len(values))
-        # identifiers are escaped by dlt; every value is a bound parameter
-        client.execute_sql(
-            f"INSERT INTO {table} ({names}) VALUES ({placeholders})",  # noqa: S608
-            *values.values(),
-        )
+    table = client.make_qualified_table_name(RUNS_TABLE)
+    columns = ", ".join(
+        f"{client.escape_column_name(name)} {sql_type}" for name, sql_type in RUNS_COLUMNS.items()
+    )
+    client.execute_sql(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+    names = ", ".join(client.escape_column_name(name) for name in values)
+    placeholders = ", ".join(["%s"] * len(values))
+    # identifiers are escaped by dlt; every value is a bound parameter
+    client.execute_sql(
+        f"INSERT INTO {table} ({names}) VALUES ({placeholders})",  # noqa: S608
+        *values.values(),
+    )

@@ -84,7 +84,10 @@ def _run_pipeline(
         pipeline.extract(source)
         _normalize_and_load(pipeline, report, known_columns)
         if engine is not None:
-            report.rows_hard_deleted = shop.mark_hard_deletes(pipeline, engine, started_at)
+            with pipeline.sql_client() as client:
+                report.rows_hard_deleted = shop.mark_hard_deletes(
+                    client, engine, set(pipeline.default_schema.tables), started_at
+                )
         report.status = "succeeded"
     except Exception as exc:
         report.status = "failed"
@@ -92,7 +95,10 @@ def _run_pipeline(
     report.finished_at = _now()
     if pipeline is not None:
         try:
-            runlog.record_run(pipeline, run_id, report)
+            with pipeline.sql_client() as client:
+                if not client.has_dataset():
+                    client.create_dataset()
+                runlog.record_run(client, run_id, report)
         except Exception as exc:
             print(f"{name}: could not record the run: {describe_error(exc)}", file=sys.stderr)
     return report
@@ -112,8 +118,11 @@ def _normalize_and_load(
             if not table.startswith("_dlt") and table != quarantine.QUARANTINE_TABLE
         },
     )
-    quarantine.create_table(pipeline)
-    report.add_rows(report.rows_quarantined, quarantine.count_new(pipeline, info.loads_ids))
+    with pipeline.sql_client() as client:
+        if not client.has_dataset():
+            client.create_dataset()
+        quarantine.create_table(client)
+        report.add_rows(report.rows_quarantined, quarantine.count_new(client, info.loads_ids))
     for package in info.load_packages:
         _add_schema_changes(report.schema_changes, package.schema_update, known_columns)
 
@@ -169,11 +178,11 @@ def _api_token() -> str:
 def describe_error(exc: BaseException) -> str:
     """One line: the dlt step and resource that failed and the root cause."""
     step = getattr(exc, "step", None)
-    resource = getattr(exc, "resource_name", None)
+    resource = getattr(exc, "pipe_name", None)
     cause = exc
     while cause.__cause__ is not None or cause.__context__ is not None:
         cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
-        resource = getattr(cause, "resource_name", None) or resource
+        resource = getattr(cause, "pipe_name", None) or resource
     lines = str(cause).strip().splitlines()
     where = ", ".join(
         part for part in (step and f"{step} step", resource and f"resource {resource}") if part

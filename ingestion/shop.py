@@ -21,6 +21,7 @@ import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
+from dlt.destinations.sql_client import SqlClientBase
 from dlt.sources.sql_database import sql_table
 
 from ingestion.quarantine import quarantine_hints, quarantine_row, record_json
@@ -212,7 +213,7 @@ def _source_keys(engine: sa.Engine, table: sa.Table, key: str) -> pa.Array:
 
 
 def mark_hard_deletes(
-    pipeline: dlt.Pipeline, engine: sa.Engine, marked_at: dt.datetime
+    client: SqlClientBase[Any], engine: sa.Engine, raw_tables: set[str], marked_at: dt.datetime
 ) -> dict[str, int]:
     """Compare primary keys of source and raw; mark raw rows gone from the source.
 
@@ -220,50 +221,50 @@ def mark_hard_deletes(
     row that is back in the source is unmarked.
     """
     metadata = sa.MetaData(schema=_schema(engine))
-    schema_tables = pipeline.default_schema.tables
+    names = [name for name in SHOP_TABLES if name in raw_tables]
+    metadata.reflect(engine, only=names)
+    deleted_col = client.escape_column_name(HARD_DELETED_AT)
+    loaded_col = client.escape_column_name(LOADED_AT)
     marked: dict[str, int] = {}
-    for name in SHOP_TABLES:
-        if name not in schema_tables:
-            continue
-        table = sa.Table(name, metadata, autoload_with=engine)
+    for name in names:
+        table = metadata.tables[f"{metadata.schema}.{name}" if metadata.schema else name]
         (key,) = [c.name for c in table.primary_key]
         source_keys = _source_keys(engine, table, key)
-        with pipeline.sql_client() as client:
-            qualified = client.make_qualified_table_name(name)
-            key_col = client.escape_column_name(key)
-            deleted_col = client.escape_column_name(HARD_DELETED_AT)
-            loaded_col = client.escape_column_name(LOADED_AT)
-            with client.execute_query(
-                f"SELECT {key_col}, {deleted_col} IS NOT NULL FROM {qualified}"  # noqa: S608
-            ) as cursor:
-                raw = cursor.arrow()
-            if raw is None or raw.num_rows == 0:
-                continue
-            raw_keys, was_marked = raw.column(0), raw.column(1)
-            present = pc.is_in(raw_keys, value_set=source_keys)
-            gone = pc.filter(raw_keys, pc.and_(pc.invert(present), pc.invert(was_marked)))
-            back = pc.filter(raw_keys, pc.and_(present, was_marked))
-            # identifiers are escaped by dlt; values are bound parameters
-            _update_keys(
-                client,
-                f"UPDATE {qualified} SET {deleted_col} = %s, {loaded_col} = %s"  # noqa: S608
-                f" WHERE {key_col} IN",
-                [marked_at, marked_at],
-                gone.to_pylist(),
-            )
-            _update_keys(
-                client,
-                f"UPDATE {qualified} SET {deleted_col} = NULL, {loaded_col} = %s"  # noqa: S608
-                f" WHERE {key_col} IN",
-                [marked_at],
-                back.to_pylist(),
-            )
+        qualified = client.make_qualified_table_name(name)
+        key_col = client.escape_column_name(key)
+        with client.execute_query(
+            f"SELECT {key_col}, {deleted_col} IS NOT NULL FROM {qualified}"  # noqa: S608
+        ) as cursor:
+            raw = cursor.arrow()
+        if raw is None or raw.num_rows == 0:
+            continue
+        raw_keys, was_marked = raw.column(0), raw.column(1)
+        present = pc.is_in(raw_keys, value_set=source_keys)
+        gone = pc.filter(raw_keys, pc.and_(pc.invert(present), pc.invert(was_marked)))
+        back = pc.filter(raw_keys, pc.and_(present, was_marked))
+        # identifiers are escaped by dlt; values are bound parameters
+        _update_keys(
+            client,
+            f"UPDATE {qualified} SET {deleted_col} = %s, {loaded_col} = %s"  # noqa: S608
+            f" WHERE {key_col} IN",
+            [marked_at, marked_at],
+            gone.to_pylist(),
+        )
+        _update_keys(
+            client,
+            f"UPDATE {qualified} SET {deleted_col} = NULL, {loaded_col} = %s"  # noqa: S608
+            f" WHERE {key_col} IN",
+            [marked_at],
+            back.to_pylist(),
+        )
         if len(gone):
             marked[name] = len(gone)
     return marked
 
 
-def _update_keys(client: Any, statement: str, params: list[Any], keys: list[int]) -> None:
+def _update_keys(
+    client: SqlClientBase[Any], statement: str, params: list[Any], keys: list[int]
+) -> None:
     for start in range(0, len(keys), UPDATE_BATCH):
         batch = keys[start : start + UPDATE_BATCH]
         placeholders = ", ".join(["%s"] * len(batch))

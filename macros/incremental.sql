@@ -1,17 +1,37 @@
 {#
-    Lower bound of the rows an incremental model re-reads: the newest value of `column`
-    already in the target, minus var('incremental_lookback_days') days. Re-reading a few days
-    picks up late-arriving and restated rows (delete+insert on the unique key replaces them),
-    so an incremental run converges to what --full-refresh builds.
+    Which source rows an incremental fact re-reads. A row is re-read when
+      * its newest `_loaded_at` (ingestion time) is at or after the newest one already in the
+        fact: everything ingestion wrote since the last build, plus the last load again
+        (idempotent, delete+insert replaces it); this catches late-arriving rows whatever
+        their source timestamps, provided ingestion and dbt run one after the other; or
+      * its newest source `updated_at` falls within var('incremental_lookback_days') days
+        before the newest one already in the fact: late data in source time.
+    delete+insert on the unique key replaces re-read rows, so an incremental run converges
+    to what --full-refresh builds.
     Only call inside `{% if is_incremental() %}`.
 #}
-{% macro incremental_lookback_cutoff(column, relation=none) -%}
+{% macro incremental_lookback_cutoff(column, lookback_days=none, relation=none) -%}
     {%- set target_relation = relation if relation is not none else this -%}
-    {%- set lookback_days = var('incremental_lookback_days', 3) | int -%}
-    {{ dbt.dateadd(
-        'day',
-        -1 * lookback_days,
-        "coalesce((select max(" ~ column ~ ") from " ~ target_relation ~ "), "
-        ~ "cast('1900-01-01 00:00:00+00' as " ~ type_timestamp_tz() ~ "))"
-    ) }}
+    {%- set days = (lookback_days if lookback_days is not none
+                    else var('incremental_lookback_days', 3)) | int -%}
+    {%- set newest -%}
+        coalesce(
+            (select max({{ column }}) from {{ target_relation }}),
+            cast('1900-01-01 00:00:00+00' as {{ type_timestamp_tz() }})
+        )
+    {%- endset -%}
+    {%- if days == 0 -%}
+        {{ newest }}
+    {%- else -%}
+        {{ dbt.dateadd('day', -1 * days, newest) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The filter of the source rows to re-read, for rows carrying last_loaded_at and
+    last_updated_at (see above). -#}
+{% macro incremental_changed_rows_filter(loaded_at='last_loaded_at', updated_at='last_updated_at') -%}
+    (
+        {{ loaded_at }} >= {{ incremental_lookback_cutoff('last_loaded_at', 0) }}
+        or {{ updated_at }} >= {{ incremental_lookback_cutoff('last_updated_at') }}
+    )
 {%- endmacro %}

@@ -39,7 +39,10 @@ def _port(text: str) -> int:
 
 
 def _faults(text: str) -> str:
-    Faults.parse(text)  # validates the names
+    try:
+        Faults.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return text
 
 

@@ -25,6 +25,7 @@ from .state import State, resolve_dir
 CUSTOMER_RATES = {"moved": 0.002, "email_changed": 0.001, "opt_in_changed": 0.002, "closed": 0.0006}
 PRODUCT_RATES = {"price_changed": 0.003, "category_changed": 0.002, "discontinued": 0.001}
 HARD_DELETE_RATE = 0.05  # of never-sold products, per day
+STALE_AFTER_DAYS = 14  # only products on offer this long without a sale are deleted
 QUANTITY_WORDS = {1: "one", 2: "two", 3: "three"}
 LOYALTY_BACKFILL = (
     "UPDATE customers SET loyalty_tier = CASE customer_id % 10 WHEN 0 THEN 'gold' "
@@ -54,7 +55,7 @@ def advance(
         _advance_day(d, st, p, malformed=malformed and last, drift=drift and last)
         st.save(d)
         if st.postgres_url:
-            from . import postgres
+            from . import postgres  # psycopg2 is only needed with a Postgres URL
 
             postgres.mirror_day(d, st, watermark)
         progress(f"[advance] simulated {watermark}")
@@ -256,7 +257,7 @@ def _customers(
     keep = np.ones(len(ids), dtype=bool)
     keep[closed] = False
     created_prev = np.full(int(keep.sum()), day.start - 1)
-    return shop.CustomerPool(ids[keep], created_prev, shop.country_index(country[keep]))
+    return shop.CustomerPool(ids[keep], created_prev, country_idx=shop.country_index(country[keep]))
 
 
 def _products(
@@ -324,7 +325,9 @@ def _products(
     touched = np.zeros(len(ids), dtype=bool)
     touched[rows] = True
     touched[disc] = True
-    never_sold = np.flatnonzero(~touched & ~np.isin(ids, list(sold)))
+    # never sold although on offer for a while
+    stale = cur["created_at"].astype(str) < db_timestamp(day.start - STALE_AFTER_DAYS * US_PER_DAY)
+    never_sold = np.flatnonzero(~touched & stale & ~np.isin(ids, list(sold)))
     n_del = min(len(never_sold), max(1, rg.binomial(len(never_sold), HARD_DELETE_RATE)))
     gone = rg.choice(never_sold, n_del, replace=False) if n_del else never_sold[:0]
     gone_at = day.start + rg.integers(0, US_PER_DAY, len(gone))
@@ -466,25 +469,32 @@ def _marketing(api_db: sqlite3.Connection, st: State, p: Preset, day: _Day) -> e
     )
     cid, status = c["campaign_id"].astype(np.int64), c["status"].astype(str)
     end = np.array([e or "9999-12-31" for e in c["end_date"]], dtype=str)
-    updates: list[tuple[str, int, int]] = []  # (new status, updated_at, campaign_id)
+    yesterday = date_str(np.array([day.index - 1]))[0]
+    updates: list[tuple[str, str | None, int, int]] = []  # (status, end_date, updated_at, id)
+
+    def stamp(lo: int, hi: int) -> int:
+        return int(day.start + rg.integers(lo * HOUR, hi * HOUR))
+
     ending = np.flatnonzero((status != "ended") & (end < today))
-    updates += [("ended", int(day.start + rg.integers(0, 2 * HOUR)), int(cid[i])) for i in ending]
-    active = np.flatnonzero((status == "active") & (end >= today))
+    updates += [("ended", c["end_date"][i], stamp(0, 2), int(cid[i])) for i in ending]
+    active = rg.permutation(np.flatnonzero((status == "active") & (end >= today)))
     paused = np.flatnonzero((status == "paused") & (end >= today))
+    if not len(ending) and len(active) > 1:
+        # nothing ends on schedule today: the marketers stop one campaign early
+        updates.append(("ended", yesterday, stamp(0, 2), int(cid[active[0]])))
+        active = active[1:]
     if len(active):
         n = min(len(active), max(1, rg.binomial(len(active), 0.03)))
-        updates += [
-            ("paused", int(day.start + rg.integers(2 * HOUR, 20 * HOUR)), int(cid[i]))
-            for i in rg.choice(active, n, replace=False)
-        ]
+        updates += [("paused", c["end_date"][i], stamp(2, 20), int(cid[i])) for i in active[:n]]
     if len(paused):
-        n = min(len(paused), max(1, rg.binomial(len(paused), 0.1)))
+        n = rg.binomial(len(paused), 0.1)
         updates += [
-            ("active", int(day.start + rg.integers(2 * HOUR, 20 * HOUR)), int(cid[i]))
+            ("active", c["end_date"][i], stamp(2, 20), int(cid[i]))
             for i in rg.choice(paused, n, replace=False)
         ]
     api_db.executemany(
-        "UPDATE campaigns SET status = ?, updated_at = ? WHERE campaign_id = ?", updates
+        "UPDATE campaigns SET status = ?, end_date = ?, updated_at = ? WHERE campaign_id = ?",
+        updates,
     )
 
     n_new = max(1, rg.poisson(p.campaigns / p.history_days))

@@ -107,9 +107,6 @@ def generate(
     shop_db = store.create(d / store.SHOP_DB, store.shop_ddl())
     api_db = store.create(d / store.API_DB, store.API_DDL)
     internal_db = store.create(d / store.INTERNAL_DB, store.INTERNAL_DDL)
-    for conn in (shop_db, api_db, internal_db):
-        conn.execute("PRAGMA synchronous=OFF")
-        conn.execute("BEGIN")
 
     # ---- categories
     cat_ids, cat_names, cat_parent = shop.categories()
@@ -192,12 +189,9 @@ def generate(
     p_lookup = Versions(p_all_ids, p_all_from, key_base)
     progress(f"[generate] {p.name}: {len(c_ids)} customers, {len(p_ids)} products")
 
-    class HistoryCustomers(shop.CustomerPool):
-        def pick(self, rg: np.random.Generator, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            ids, _ = super().pick(rg, times)
-            return ids, c_all_country[c_lookup.at(ids, times)]
-
-    customers = HistoryCustomers(c_ids, c_created, np.zeros(len(c_ids), int))
+    customers = shop.CustomerPool(
+        c_ids, c_created, country_at=lambda ids, t: c_all_country[c_lookup.at(ids, t)]
+    )
 
     def price_at(ids: np.ndarray, t: np.ndarray) -> np.ndarray:
         return p_all_price[p_lookup.at(ids, t)]
@@ -288,9 +282,9 @@ def generate(
         internal_db, "product_meta", {"product_id": p_ids, "popularity": weight, "sold": sold}
     )
 
-    for conn in (internal_db, api_db, shop_db):
-        conn.execute("COMMIT")
-        conn.close()
+    store.finish(internal_db, store.INTERNAL_INDEXES)
+    store.finish(api_db, store.API_INDEXES)
+    store.finish(shop_db, store.SHOP_INDEXES)
     st = State(
         preset=p.name,
         seed=seed,
@@ -306,7 +300,7 @@ def generate(
     )
     st.save(d)
     if postgres_url:
-        from . import postgres
+        from . import postgres  # psycopg2 is only needed with a Postgres URL
 
         postgres.mirror_full(d, postgres_url, progress)
     progress(f"[generate] done in {time.perf_counter() - t_start:.1f}s: {d}")

@@ -63,9 +63,9 @@ PRESETS: dict[str, Preset] = {
             initial_products=20_000,
             launches_per_day=10,
             campaigns=200,
-            orders_per_day=9_300,
+            orders_per_day=9_500,
             growth_per_year=0.25,
-            tracked_share=0.4,
+            tracked_share=0.34,
             browse_per_order=0.12,
         ),
     )

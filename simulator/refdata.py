@@ -20,7 +20,6 @@ CITIES = [
     ["Rome", "Milan", "Naples", "Turin"],
     ["Amsterdam", "Rotterdam", "Utrecht", "The Hague"],
 ]
-CURRENCIES = ["USD", "EUR", "GBP", "CAD"]
 # USD -> currency, fixed so that prices are reproducible
 FX_FROM_USD = {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "CAD": 1.36}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 # Purposes get their own streams so that changing how much one part draws never shifts another.
-CUSTOMERS, PRODUCTS, ORDERS, EVENTS, MARKETING, FAULTS, CATALOG = range(1, 8)
+CUSTOMERS, PRODUCTS, ORDERS, EVENTS, MARKETING = range(1, 6)
 _HISTORY = 1000  # offset separating history blocks from `advance` days
 
 

@@ -5,6 +5,7 @@ Used both for bulk history (`generate`, many days at once) and for single days (
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -229,18 +230,28 @@ _HOURS = np.array([1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 7, 8, 9, 9, 8
 
 @dataclass
 class CustomerPool:
-    """Customers who can order; `created_at` ascending, so those existing at t are a prefix."""
+    """Customers who can order; `created_at` ascending, so those existing at t are a prefix.
+
+    Their country (index into refdata.COUNTRIES) is `country_idx`, or, for history where
+    customers move over time, `country_at(ids, times)`.
+    """
 
     ids: np.ndarray
     created_at: np.ndarray
-    country_idx: np.ndarray  # country at the time of ordering is looked up by `country_at`
+    country_idx: np.ndarray | None = None
+    country_at: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def pick(self, rng: np.random.Generator, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A customer existing at each time (uniform: older customers order more in total)."""
         existing = np.searchsorted(self.created_at, times, side="left")
         idx = np.minimum(
             (rng.random(len(times)) * existing).astype(np.int64), np.maximum(existing - 1, 0)
         )
-        return self.ids[idx], self.country_idx[idx]
+        ids = self.ids[idx]
+        if self.country_at is not None:
+            return ids, self.country_at(ids, times)
+        assert self.country_idx is not None
+        return ids, self.country_idx[idx]
 
 
 @dataclass
@@ -311,7 +322,7 @@ def make_orders(
     ordered_at: np.ndarray,
     customers: CustomerPool,
     products: ProductPool,
-    price_at,  # (product_ids, times) -> USD list price valid then
+    price_at: Callable[[np.ndarray, np.ndarray], np.ndarray],  # (ids, times) -> USD list price
     ids: dict[str, int],  # first order/order_item/payment id to use
 ) -> Orders:
     n = len(ordered_at)

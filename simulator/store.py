@@ -152,12 +152,13 @@ API_DDL = [
         channel TEXT NOT NULL, utm_source TEXT, utm_medium TEXT, utm_campaign TEXT NOT NULL,
         status TEXT NOT NULL, start_date TEXT NOT NULL, end_date TEXT, daily_budget REAL NOT NULL,
         currency TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)""",
-    "CREATE INDEX ix_campaigns_updated_at ON campaigns (updated_at, campaign_id)",
     """CREATE TABLE ad_spend (date TEXT NOT NULL, campaign_id INTEGER NOT NULL,
         channel TEXT NOT NULL, impressions INTEGER NOT NULL, clicks INTEGER NOT NULL,
         spend REAL NOT NULL, currency TEXT NOT NULL, updated_at INTEGER NOT NULL,
         PRIMARY KEY (date, campaign_id))""",
 ]
+
+API_INDEXES = ["CREATE INDEX ix_campaigns_updated_at ON campaigns (updated_at, campaign_id)"]
 
 INTERNAL_DDL = [
     # every version of a customer / product, valid from `valid_from` (µs) until the next version
@@ -178,8 +179,8 @@ INTERNAL_DDL = [
         ordered_at INTEGER NOT NULL, paid_at INTEGER, shipped_at INTEGER, delivered_at INTEGER,
         cancelled_at INTEGER, returned_at INTEGER)""",
     f"CREATE TABLE pending_events ({_EVENT_COLUMNS})",
-    "CREATE INDEX ix_pending_events_received_at ON pending_events (received_at)",
 ]
+INTERNAL_INDEXES = ["CREATE INDEX ix_pending_events_received_at ON pending_events (received_at)"]
 
 
 def shop_ddl() -> list[str]:
@@ -187,8 +188,10 @@ def shop_ddl() -> list[str]:
     for table, cols in SHOP_COLUMNS.items():
         body = ", ".join(f"{name} {decl}" for name, decl in cols)
         stmts.append(f"CREATE TABLE {table} ({body})")
-        stmts.append(f"CREATE INDEX ix_{table}_updated_at ON {table} (updated_at)")
     return stmts
+
+
+SHOP_INDEXES = [f"CREATE INDEX ix_{t}_updated_at ON {t} (updated_at)" for t in SHOP_COLUMNS]
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
@@ -203,13 +206,27 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 
 
 def create(path: Path, ddl: Iterable[str]) -> sqlite3.Connection:
+    """A new database in bulk-load mode (no journal, big cache) inside an open transaction;
+    `finish` it to add the indexes and switch to WAL."""
     path.unlink(missing_ok=True)
     for suffix in ("-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
-    conn = connect(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144"):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute("BEGIN")
     for stmt in ddl:
         conn.execute(stmt)
     return conn
+
+
+def finish(conn: sqlite3.Connection, indexes: Iterable[str]) -> None:
+    """Build indexes after the bulk load (much faster than maintaining them), commit, use WAL."""
+    for stmt in indexes:
+        conn.execute(stmt)
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
 
 
 def select(table: str, columns: Sequence[str], tail: str = "") -> str:

@@ -41,9 +41,9 @@ actual as (
 mismatches as (
 
     select
-        coalesce(expected.spend_date, actual.spend_date) as spend_date,
         expected.spend_amount as expected_spend,
-        actual.spend_amount as actual_spend
+        actual.spend_amount as actual_spend,
+        coalesce(expected.spend_date, actual.spend_date) as spend_date
     from expected
     full outer join actual
         on expected.spend_date = actual.spend_date

@@ -39,11 +39,11 @@ actual as (
 mismatches as (
 
     select
-        coalesce(expected.product_id, actual.product_id) as product_id,
         expected.line_count as expected_lines,
         actual.line_count as actual_lines,
         expected.units as expected_units,
-        actual.units as actual_units
+        actual.units as actual_units,
+        coalesce(expected.product_id, actual.product_id) as product_id
     from expected
     full outer join actual
         on expected.product_id = actual.product_id

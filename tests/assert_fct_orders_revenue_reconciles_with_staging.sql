@@ -48,12 +48,12 @@ actual as (
 compared as (
 
     select
-        coalesce(expected.order_date, actual.order_date) as order_date,
-        coalesce(expected.currency_code, actual.currency_code) as currency_code,
         expected.revenue as expected_revenue,
         actual.revenue as actual_revenue,
         expected.order_count as expected_orders,
-        actual.order_count as actual_orders
+        actual.order_count as actual_orders,
+        coalesce(expected.order_date, actual.order_date) as order_date,
+        coalesce(expected.currency_code, actual.currency_code) as currency_code
     from expected
     full outer join actual
         on

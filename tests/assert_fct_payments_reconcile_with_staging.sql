@@ -41,12 +41,12 @@ actual as (
 mismatches as (
 
     select
-        coalesce(expected.payment_status, actual.payment_status) as payment_status,
-        coalesce(expected.currency_code, actual.currency_code) as currency_code,
         expected.payment_count as expected_count,
         actual.payment_count as actual_count,
         expected.amount as expected_amount,
-        actual.amount as actual_amount
+        actual.amount as actual_amount,
+        coalesce(expected.payment_status, actual.payment_status) as payment_status,
+        coalesce(expected.currency_code, actual.currency_code) as currency_code
     from expected
     full outer join actual
         on

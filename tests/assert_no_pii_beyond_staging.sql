@@ -21,10 +21,11 @@ pii_columns as (
 
     select *
     from columns_downstream
-    where column_name in (
-        'email', 'email_address', 'first_name', 'last_name', 'full_name', 'phone',
-        'phone_number', 'street_address', 'address', 'postal_code', 'zip_code'
-    )
+    where
+        column_name in (
+            'email', 'email_address', 'first_name', 'last_name', 'full_name', 'phone',
+            'phone_number', 'street_address', 'address', 'postal_code', 'zip_code'
+        )
 
 )
 

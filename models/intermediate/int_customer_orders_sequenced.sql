@@ -54,7 +54,7 @@ final as (
         cast(customer_order_sequence = 1 as boolean) as is_first_order,
         previous_order_id,
         cast(
-            {{ dbt.datediff('previous_order_date', 'order_date', 'day') }} as integer
+            {{ dbt.datediff('previous_order_date', 'order_date', 'day') }} as integer  -- noqa: LT05
         ) as days_since_previous_order,
         cast(cumulative_net_revenue_usd as {{ type_money() }}) as cumulative_net_revenue_usd,
         cast(cumulative_revenue_orders as integer) as cumulative_revenue_orders

@@ -113,11 +113,17 @@ final as (
             as net_merchandise_amount,
         cast(is_revenue as boolean) as is_revenue,
         cast(
-            case when is_revenue then subtotal_amount - discount_amount else 0 end
+            case
+                when is_revenue then subtotal_amount - discount_amount
+                else 0
+            end
             as {{ type_money() }}
         ) as net_revenue,
         cast(
-            case when is_revenue then (subtotal_amount - discount_amount) * fx_rate_to_usd else 0 end
+            case
+                when is_revenue then (subtotal_amount - discount_amount) * fx_rate_to_usd
+                else 0
+            end
             as {{ type_money() }}
         ) as net_revenue_usd,
         subtotal_amount_usd,

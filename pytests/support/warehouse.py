@@ -7,6 +7,7 @@ temp dir, so tests never touch the developer's `.sim/`, `warehouse.duckdb` or `t
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from contextlib import closing
@@ -73,7 +74,8 @@ class Warehouse:
         simulator.advance(self.sim_dir, days=days)
 
     def ingest(self, *extra: str, faults: str | None = None, check: bool = True):
-        with server.running(self.sim_dir, faults=faults) as api_url:
+        token = secrets.token_urlsafe(16)
+        with server.running(self.sim_dir, faults=faults, token=token) as api_url:
             return run_command(
                 [
                     sys.executable,
@@ -88,7 +90,7 @@ class Warehouse:
                     api_url,
                     *extra,
                 ],
-                self.env,
+                {**self.env, "SOURCES__API_TOKEN": token},
                 check=check,
             )
 

@@ -8,51 +8,9 @@
 -- depends_on: {{ ref('stg_web__events') }}
 -- depends_on: {{ ref('stg_marketing__ad_spend') }}
 
-{%- set bounds_query -%}
-    with all_dates as (
-        select min(order_date) as min_date, max(order_date) as max_date
-        from {{ ref('stg_shop__orders') }}
-        union all
-        select
-            min({{ utc_date('created_at') }}) as min_date,
-            max({{ utc_date('created_at') }}) as max_date
-        from {{ ref('stg_shop__payments') }}
-        union all
-        select min(event_date) as min_date, max(event_date) as max_date
-        from {{ ref('stg_web__events') }}
-        union all
-        select min(spend_date) as min_date, max(spend_date) as max_date
-        from {{ ref('stg_marketing__ad_spend') }}
-    )
-    select
-        cast(extract(year from min(min_date)) as integer) as first_year,
-        cast(extract(year from max(max_date)) as integer) as last_year
-    from all_dates
-{%- endset -%}
-
-{%- set first_year = modules.datetime.date.today().year -%}
-{%- set last_year = first_year -%}
-{#- Only query when every input exists (not at parse time, nor when linting a fresh clone). -#}
-{%- set inputs_exist = [] -%}
-{%- if execute -%}
-    {%- for name in ['stg_shop__orders', 'stg_shop__payments', 'stg_web__events',
-                     'stg_marketing__ad_spend'] -%}
-        {%- set node_relation = ref(name) -%}
-        {%- if adapter.get_relation(
-                database=node_relation.database,
-                schema=node_relation.schema,
-                identifier=node_relation.identifier) is not none -%}
-            {%- do inputs_exist.append(name) -%}
-        {%- endif -%}
-    {%- endfor -%}
-{%- endif -%}
-{%- if inputs_exist | length == 4 -%}
-    {%- set bounds = run_query(bounds_query) -%}
-    {%- if bounds and bounds.rows and bounds.rows[0][0] is not none -%}
-        {%- set first_year = bounds.rows[0][0] | int -%}
-        {%- set last_year = bounds.rows[0][1] | int -%}
-    {%- endif -%}
-{%- endif %}
+{%- set bounds = date_spine_bounds() -%}
+{%- set first_year = bounds[0] -%}
+{%- set last_year = bounds[1] %}
 
 with
 

@@ -51,9 +51,7 @@ orders_to_load as (
 
     select *
     from orders
-    where
-        last_loaded_at >= {{ incremental_lookback_cutoff('last_loaded_at') }}
-        or last_updated_at >= {{ incremental_lookback_cutoff('last_updated_at') }}
+    where {{ incremental_changed_rows_filter() }}
 
 ),
 

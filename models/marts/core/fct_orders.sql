@@ -44,9 +44,7 @@ changed_orders as (
         order_id,
         customer_id
     from orders
-    where
-        last_loaded_at >= {{ incremental_lookback_cutoff('last_loaded_at') }}
-        or last_updated_at >= {{ incremental_lookback_cutoff('last_updated_at') }}
+    where {{ incremental_changed_rows_filter() }}
 
 ),
 
