@@ -1,15 +1,26 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared by every test folder.
+
+The expensive ones are session-scoped: one real Postgres server, and one warehouse per engine
+built from a `tiny` simulated world with a few advanced days (ingest + `dbt build` after each).
+Tests that only read use those; tests that change a warehouse take a `clone` of the DuckDB one
+or build their own.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from pytests.support.postgres import PostgresServer, start_postgres
+from pytests.support.warehouse import Warehouse, duckdb_warehouse, postgres_warehouse
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+# Days advanced after the initial load of the shared warehouses.
+HISTORY_DAYS = 2
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +31,33 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+
+
+def _build_history(wh: Warehouse) -> Warehouse:
+    wh.generate()
+    wh.cycle()
+    for _ in range(HISTORY_DAYS):
+        wh.advance(1)
+        wh.cycle()
+    return wh
+
+
+@pytest.fixture(scope="session")
+def duckdb_history(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """DuckDB warehouse after the initial load and HISTORY_DAYS advanced days. Read only!"""
+    return _build_history(duckdb_warehouse(tmp_path_factory.mktemp("duckdb-history")))
+
+
+@pytest.fixture(scope="session")
+def postgres_history(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer
+) -> Warehouse:
+    """Postgres warehouse after the initial load and HISTORY_DAYS advanced days. Read only!"""
+    root = tmp_path_factory.mktemp("postgres-history")
+    return _build_history(postgres_warehouse(root, postgres_server, "history"))
+
+
+@pytest.fixture
+def duckdb_clone(duckdb_history: Warehouse, tmp_path: Path) -> Warehouse:
+    """A private copy of the shared DuckDB warehouse (file, world, dlt state) to change freely."""
+    return duckdb_history.clone(tmp_path / "clone")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from contextlib import closing
@@ -119,6 +120,12 @@ class Warehouse:
 
     def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         return self.query(sql, params)[0][0]
+
+    def clone(self, root: Path) -> Warehouse:
+        """A DuckDB warehouse copied with its world and dlt state, independent of this one."""
+        assert self.target == "duckdb", "only DuckDB warehouses are cloned by copying files"
+        shutil.copytree(self.root, root, ignore=shutil.ignore_patterns("dbt-target", "dbt-logs"))
+        return duckdb_warehouse(root, preset=self.preset, seed=self.seed)
 
 
 def _libpq(env: dict[str, str]) -> dict[str, str]:
