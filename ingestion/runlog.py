@@ -15,17 +15,17 @@ from ingestion.report import PipelineReport
 
 RUNS_TABLE = "_ingestion_runs"
 RUNS_COLUMNS = {
-    "run_id": "text",
-    "pipeline": "text",
+    "run_id": "varchar",
+    "pipeline": "varchar",
     "started_at": "timestamp with time zone",
     "finished_at": "timestamp with time zone",
-    "status": "text",
-    "load_id": "text",
-    "rows_loaded": "text",
-    "rows_quarantined": "text",
-    "rows_hard_deleted": "text",
-    "schema_changes": "text",
-    "error": "text",
+    "status": "varchar",
+    "load_id": "varchar",
+    "rows_loaded": "varchar",
+    "rows_quarantined": "varchar",
+    "rows_hard_deleted": "varchar",
+    "schema_changes": "varchar",
+    "error": "varchar",
 }
 
 

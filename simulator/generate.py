@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -84,6 +85,86 @@ def _versioned(base: dict, row: np.ndarray, kinds: np.ndarray, apply) -> tuple[l
     return versions, current
 
 
+def _created(
+    rg: np.random.Generator,
+    t0: int,
+    before: tuple[int, int],
+    n_before: int,
+    days: np.ndarray,
+    per_day: float,
+) -> np.ndarray:
+    """Creation times: `n_before` spread over `before` (µs, lo..hi) before t0, then a Poisson
+    number per day of `days`."""
+    daily = rg.poisson(per_day, len(days))
+    return np.sort(np.concatenate([
+        t0 - rg.integers(before[0], before[1], n_before),
+        np.repeat(days, daily) * US_PER_DAY + rg.integers(0, US_PER_DAY, int(daily.sum())),
+    ]))  # fmt: skip
+
+
+def _customers(p: Preset, seed: int, t0: int, days: np.ndarray, now: int) -> writers.EntityHistory:
+    """An established customer base before the start, daily signups, moves/email/opt changes."""
+    rg = rng.block_rng(seed, rng.CUSTOMERS, 0)
+    created = _created(rg, t0, (1, 365 * US_PER_DAY), p.initial_customers, days, p.signups_per_day)
+    ids = np.arange(1, len(created) + 1)
+    first = shop.new_customers(rg, ids)
+    row, t, kind = _changes(rg, created, now, 0.002, len(shop.CUSTOMER_CHANGES))
+    versions, latest = _versioned(
+        first, row, kind,
+        lambda a, r, k, v: shop.change_customers(rg, a, ids[r], k, np.full(len(r), v)),
+    )  # fmt: skip
+    return writers.EntityHistory(ids, created, first, latest, versions, row, t, kind)
+
+
+def _products(p: Preset, seed: int, t0: int, days: np.ndarray, now: int):
+    """A catalog before the start, launches, price/category changes, demand weights, and
+    discontinuations (a product's last change; it is not sold afterwards)."""
+    rg = rng.block_rng(seed, rng.PRODUCTS, 0)
+    created = _created(
+        rg, t0, (US_PER_DAY, 400 * US_PER_DAY), p.initial_products, days, p.launches_per_day
+    )
+    ids = np.arange(1, len(created) + 1)
+    first = shop.new_products(rg, ids)
+    weight = shop.popularity(rg, len(ids))
+    row, t, kind = _changes(rg, created, now, 0.003, len(shop.PRODUCT_CHANGES))
+    versions, latest = _versioned(
+        first, row, kind, lambda a, r, k, v: shop.change_products(rg, a, k)
+    )
+    h = writers.EntityHistory(ids, created, first, latest, versions, row, t, kind)
+    disc_at = np.maximum(h.updated, created + 30 * US_PER_DAY) + rg.integers(
+        HOUR, 200 * US_PER_DAY, len(ids)
+    )
+    discontinued = (rg.random(len(ids)) < 0.08) & (disc_at < now)
+    return h, weight, discontinued, np.where(discontinued, disc_at, NEVER)
+
+
+def _marketing(api_db: sqlite3.Connection, p: Preset, seed: int, first_day: int, now_day: int):
+    camp, ad = marketing.history(
+        rng.block_rng(seed, rng.MARKETING, 0), p.campaigns, first_day, now_day
+    )
+    store.insert_columns(api_db, "campaigns", marketing.campaign_rows(camp))
+    row = ad["campaign_row"]
+    store.insert_columns(
+        api_db,
+        "ad_spend",
+        {"date": date_str(ad["day"]), "campaign_id": camp["campaign_id"][row],
+         "channel": camp["channel"][row], "impressions": ad["impressions"], "clicks": ad["clicks"],
+         "spend": ad["spend"], "currency": camp["currency"][row], "updated_at": ad["updated_at"]},
+    )  # fmt: skip
+    return camp, ad
+
+
+def _categories(shop_db: sqlite3.Connection, t0: int) -> None:
+    ids, names, parents = shop.categories()
+    ts = db_timestamps(np.full(len(ids), t0 - 400 * US_PER_DAY))
+    store.insert_columns(
+        shop_db,
+        "categories",
+        {"category_id": ids, "name": names, "parent_category_id": [int(x) or None for x in parents],
+         "created_at": ts, "updated_at": ts},
+    )  # fmt: skip
+
+
 def generate(
     preset: str,
     seed: int,
@@ -102,131 +183,46 @@ def generate(
     first_day = t0 // US_PER_DAY
     now_day = first_day + p.history_days
     now = now_day * US_PER_DAY
+    days = np.arange(first_day, now_day)
     key_base = t0 - _KEY_BASE_DAYS * US_PER_DAY
 
     shop_db = store.create(d / store.SHOP_DB, store.shop_ddl())
     api_db = store.create(d / store.API_DB, store.API_DDL)
     internal_db = store.create(d / store.INTERNAL_DB, store.INTERNAL_DDL)
+    _categories(shop_db, t0)
+    cust = _customers(p, seed, t0, days, now)
+    prod, weight, discontinued, disc_at = _products(p, seed, t0, days, now)
+    progress(f"[generate] {p.name}: {len(cust.ids)} customers, {len(prod.ids)} products")
+    camp, ad = _marketing(api_db, p, seed, first_day, now_day)
 
-    # ---- categories
-    cat_ids, cat_names, cat_parent = shop.categories()
-    cat_ts = db_timestamps(np.full(len(cat_ids), t0 - 400 * US_PER_DAY))
-    parent = [int(x) if x else None for x in cat_parent]
-    store.insert_columns(
-        shop_db,
-        "categories",
-        {
-            "category_id": cat_ids,
-            "name": cat_names,
-            "parent_category_id": parent,
-            "created_at": cat_ts,
-            "updated_at": cat_ts,
-        },
+    # as-of lookups: a customer's country and a product's price at the time of an order
+    c_lookup, c_country = (
+        Versions(*cust.version_keys(), key_base),
+        cust.attribute_per_version("country", shop.country_index),
     )
-
-    # ---- customers: an established base before the start, then daily signups
-    cg = rng.block_rng(seed, rng.CUSTOMERS, 0)
-    hist_days = np.arange(first_day, now_day)
-    signups = cg.poisson(p.signups_per_day, len(hist_days))
-    c_created = np.sort(
-        np.concatenate(
-            [
-                t0 - cg.integers(1, 365 * US_PER_DAY, p.initial_customers),
-                np.repeat(hist_days, signups) * US_PER_DAY
-                + cg.integers(0, US_PER_DAY, int(signups.sum())),
-            ]
-        )
+    p_lookup, p_price = (
+        Versions(*prod.version_keys(), key_base),
+        prod.attribute_per_version("list_price"),
     )
-    c_ids = np.arange(1, len(c_created) + 1)
-    cust = shop.new_customers(cg, c_ids)
-    c_row, c_time, c_kind = _changes(cg, c_created, now, 0.002, len(shop.CUSTOMER_CHANGES))
-    c_versions, cust_now = _versioned(
-        cust,
-        c_row,
-        c_kind,
-        lambda a, r, k, v: shop.change_customers(cg, a, c_ids[r], k, np.full(len(r), v)),
-    )
-
-    # ---- products: a catalog before the start, then launches
-    pg = rng.block_rng(seed, rng.PRODUCTS, 0)
-    launches = pg.poisson(p.launches_per_day, len(hist_days))
-    p_created = np.sort(
-        np.concatenate(
-            [
-                t0 - pg.integers(US_PER_DAY, 400 * US_PER_DAY, p.initial_products),
-                np.repeat(hist_days, launches) * US_PER_DAY
-                + pg.integers(0, US_PER_DAY, int(launches.sum())),
-            ]
-        )
-    )
-    p_ids = np.arange(1, len(p_created) + 1)
-    prod = shop.new_products(pg, p_ids)
-    weight = shop.popularity(pg, len(p_ids))
-    p_row, p_time, p_kind = _changes(pg, p_created, now, 0.003, len(shop.PRODUCT_CHANGES))
-    p_versions, prod_now = _versioned(
-        prod, p_row, p_kind, lambda a, r, k, v: shop.change_products(pg, a, k)
-    )
-    # discontinued products stop selling; discontinuation is their last change
-    last_p_change = np.maximum(p_created, _last_per(len(p_ids), p_row, p_time))
-    disc_at = np.maximum(last_p_change, p_created + 30 * US_PER_DAY) + pg.integers(
-        HOUR, 200 * US_PER_DAY, len(p_ids)
-    )
-    discontinued = (pg.random(len(p_ids)) < 0.08) & (disc_at < now)
-    disc_at = np.where(discontinued, disc_at, NEVER)
-
-    # as-of lookups over all versions (version 0 = creation)
-    c_all_ids = np.concatenate([c_ids, c_ids[c_row]])
-    c_all_from = np.concatenate([c_created, c_time])
-    c_all_country = np.concatenate([shop.country_index(cust["country"]), np.zeros(len(c_row), int)])
-    for sel, changed in c_versions:
-        c_all_country[len(c_ids) + np.flatnonzero(sel)] = shop.country_index(changed["country"])
-    c_lookup = Versions(c_all_ids, c_all_from, key_base)
-    p_all_ids = np.concatenate([p_ids, p_ids[p_row]])
-    p_all_from = np.concatenate([p_created, p_time])
-    p_all_price = np.concatenate([prod["list_price"], np.zeros(len(p_row))])
-    for sel, changed in p_versions:
-        p_all_price[len(p_ids) + np.flatnonzero(sel)] = changed["list_price"]
-    p_lookup = Versions(p_all_ids, p_all_from, key_base)
-    progress(f"[generate] {p.name}: {len(c_ids)} customers, {len(p_ids)} products")
-
     customers = shop.CustomerPool(
-        c_ids, c_created, country_at=lambda ids, t: c_all_country[c_lookup.at(ids, t)]
+        cust.ids, cust.created, country_at=lambda ids, t: c_country[c_lookup.at(ids, t)]
     )
 
     def price_at(ids: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return p_all_price[p_lookup.at(ids, t)]
+        return p_price[p_lookup.at(ids, t)]
 
-    # ---- marketing
-    mg = rng.block_rng(seed, rng.MARKETING, 0)
-    camp, ad = marketing.history(mg, p.campaigns, first_day, now_day)
-    store.insert_columns(api_db, "campaigns", marketing.campaign_rows(camp))
-    store.insert_columns(
-        api_db,
-        "ad_spend",
-        {
-            "date": date_str(ad["day"]),
-            "campaign_id": camp["campaign_id"][ad["campaign_row"]],
-            "channel": camp["channel"][ad["campaign_row"]],
-            "impressions": ad["impressions"],
-            "clicks": ad["clicks"],
-            "spend": ad["spend"],
-            "currency": camp["currency"][ad["campaign_row"]],
-            "updated_at": ad["updated_at"],
-        },
-    )
-
-    # ---- orders and events, block by block
+    # ---- orders and events, block by block (bounded memory)
     ids = {"order": 1, "order_item": 1, "payment": 1}
-    last_order_at = np.full(len(c_ids) + 1, -1, dtype=np.int64)
-    last_sold_at = np.full(len(p_ids) + 1, -1, dtype=np.int64)
+    last_order_at = np.full(len(cust.ids) + 1, -1, dtype=np.int64)
+    last_sold_at = np.full(len(prod.ids) + 1, -1, dtype=np.int64)
     n_orders = n_items = n_events = 0
     for b, d0 in enumerate(range(first_day, now_day, p.block_days)):
         d1 = min(d0 + p.block_days, now_day)
         og = rng.block_rng(seed, rng.ORDERS, b)
-        days = np.arange(d0, d1)
-        ordered_at = shop.order_times(og, days, orders_per_day(p, og, days))
-        sellable = (p_created < d0 * US_PER_DAY) & (disc_at > d1 * US_PER_DAY) & (weight > 0)
-        products = shop.ProductPool(p_ids[sellable], weight[sellable])
+        block = np.arange(d0, d1)
+        ordered_at = shop.order_times(og, block, orders_per_day(p, og, block))
+        sellable = (prod.created < d0 * US_PER_DAY) & (disc_at > d1 * US_PER_DAY) & (weight > 0)
+        products = shop.ProductPool(prod.ids[sellable], weight[sellable])
         o = shop.make_orders(og, ordered_at, customers, products, price_at, ids)
         ids = {
             "order": ids["order"] + len(o),
@@ -250,8 +246,7 @@ def generate(
                 events.browse_sessions(eg, seed, browse_start, customers, products, live),
             ]
         )
-        ev = events.deliver(eg, ev, d0 * US_PER_DAY)
-        received, pending = events.split_received(ev, now)
+        received, pending = events.split_received(events.deliver(eg, ev, d0 * US_PER_DAY), now)
         writers.write_events(api_db, "events", received)
         writers.write_events(internal_db, "pending_events", pending)
         n_orders += len(o)
@@ -260,45 +255,36 @@ def generate(
         through = date_str(np.array([d1 - 1]))[0]
         progress(f"[generate] {through}: {n_orders} orders, {n_items} lines, {n_events} events")
 
-    # ---- accounts are closed some time after the customer's last activity
+    # accounts are closed some time after the customer's last activity
     cx = rng.block_rng(seed, rng.CUSTOMERS, 1)
-    last_c_change = np.maximum(c_created, _last_per(len(c_ids), c_row, c_time))
-    closed_at = np.maximum(last_c_change, last_order_at[1:]) + cx.integers(
-        US_PER_DAY, 30 * US_PER_DAY, len(c_ids)
+    closed_at = np.maximum(cust.updated, last_order_at[1:]) + cx.integers(
+        US_PER_DAY, 30 * US_PER_DAY, len(cust.ids)
     )
-    closed = (cx.random(len(c_ids)) < 0.06) & (closed_at < now)
-
-    c_hist = writers.EntityHistory(
-        c_ids, c_created, cust, cust_now, c_versions, c_row, c_time, c_kind
-    )
-    writers.write_customers(shop_db, internal_db, c_hist, closed, closed_at)
-    p_hist = writers.EntityHistory(
-        p_ids, p_created, prod, prod_now, p_versions, p_row, p_time, p_kind
-    )
-    writers.write_products(shop_db, internal_db, p_hist, discontinued, disc_at)
-    sold = np.zeros(len(p_ids), dtype=np.int64)
-    sold[last_sold_at[1:] >= 0] = 1
+    closed = (cx.random(len(cust.ids)) < 0.06) & (closed_at < now)
+    writers.write_customers(shop_db, internal_db, cust, closed, closed_at)
+    writers.write_products(shop_db, internal_db, prod, discontinued, disc_at)
     store.insert_columns(
-        internal_db, "product_meta", {"product_id": p_ids, "popularity": weight, "sold": sold}
+        internal_db,
+        "product_meta",
+        {"product_id": prod.ids, "popularity": weight, "sold": (last_sold_at[1:] >= 0).astype(int)},
     )
 
     store.finish(internal_db, store.INTERNAL_INDEXES)
     store.finish(api_db, store.API_INDEXES)
     store.finish(shop_db, store.SHOP_INDEXES)
-    st = State(
+    State(
         preset=p.name,
         seed=seed,
         start_date=p.start_date.isoformat(),
         current_date=date_str(np.array([now_day]))[0],
         next_ids={
-            "customer": len(c_ids) + 1,
-            "product": len(p_ids) + 1,
+            "customer": len(cust.ids) + 1,
+            "product": len(prod.ids) + 1,
             "campaign": len(camp["campaign_id"]) + 1,
             **ids,
         },
         postgres_url=postgres_url,
-    )
-    st.save(d)
+    ).save(d)
     if postgres_url:
         from . import postgres  # psycopg2 is only needed with a Postgres URL
 

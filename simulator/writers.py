@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,7 +118,8 @@ def write_events(conn: sqlite3.Connection, table: str, ev: dict[str, np.ndarray]
 
 @dataclass
 class EntityHistory:
-    """Bulk-generated versions of customers or products (see generate._versioned)."""
+    """Bulk-generated customers or products with all their versions (see generate._versioned):
+    version v of an entity applies its v-th change (`change_*`, sorted by entity then time)."""
 
     ids: np.ndarray
     created: np.ndarray
@@ -152,6 +154,22 @@ class EntityHistory:
             )
         cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         return cols, 1 + np.bincount(self.change_row, minlength=len(self.ids))
+
+    def version_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """(entity id, valid_from) of every version: version 0 of all, then the changes."""
+        return (
+            np.concatenate([self.ids, self.ids[self.change_row]]),
+            np.concatenate([self.created, self.change_time]),
+        )
+
+    def attribute_per_version(self, name: str, convert: Callable = np.asarray) -> np.ndarray:
+        """An attribute of every version, in `version_keys` order."""
+        first = convert(self.first[name])
+        out = np.empty(len(self.ids) + len(self.change_row), dtype=first.dtype)
+        out[: len(self.ids)] = first
+        for sel, changed in self.versions:
+            out[len(self.ids) + np.flatnonzero(sel)] = convert(changed[name])
+        return out
 
     @property
     def updated(self) -> np.ndarray:

@@ -80,7 +80,8 @@ def ingest(world: Path, warehouse: Path) -> Callable[..., RunReport]:
     """`ingest(api_url, **run_kwargs)`: `ingestion.run` against `world`, into `warehouse`."""
 
     def ingest_(api_url: str, **kwargs: Any) -> RunReport:
-        return run(shop_db_url=f"sqlite:///{world / 'shop.sqlite'}", api_url=api_url, **kwargs)
+        kwargs.setdefault("shop_db_url", f"sqlite:///{world / 'shop.sqlite'}")
+        return run(api_url=api_url, **kwargs)
 
     return ingest_
 
@@ -119,25 +120,26 @@ class Oracle:
         with sqlite3.connect(self.world / "shop.sqlite") as conn:
             return conn.execute(sql, params).fetchall()
 
+    def shop_select(self, table: str) -> str:
+        """SELECT of a shop table's source columns, in source order, from raw_shop."""
+        names = ", ".join(name for name, _ in self.shop_columns(table))
+        return f"SELECT {names} FROM raw_shop.{table} WHERE _hard_deleted_at IS NULL"  # noqa: S608
+
+    def canonical(self, table: str, rows: list[tuple[Any, ...]]) -> set[tuple[str | None, ...]]:
+        """Rows of a shop table's columns in one text form, whatever engine they come from."""
+        columns = self.shop_columns(table)
+        return {
+            tuple(_canonical(v, t) for v, (_, t) in zip(row, columns, strict=True)) for row in rows
+        }
+
     def shop_rows(self, table: str) -> set[tuple[str | None, ...]]:
         """Every row of a shop table, canonical."""
-        columns = self.shop_columns(table)
-        names = ", ".join(name for name, _ in columns)
-        rows = self.shop_query(f"SELECT {names} FROM {table}")  # noqa: S608
-        return {self._canonical_row(row, columns) for row in rows}
+        names = ", ".join(name for name, _ in self.shop_columns(table))
+        return self.canonical(table, self.shop_query(f"SELECT {names} FROM {table}"))  # noqa: S608
 
     def raw_shop_rows(self, table: str) -> set[tuple[str | None, ...]]:
         """The raw rows not marked hard-deleted, canonical, in the source's column order."""
-        columns = self.shop_columns(table)
-        names = ", ".join(name for name, _ in columns)
-        rows = self.query(
-            f"SELECT {names} FROM raw_shop.{table} WHERE _hard_deleted_at IS NULL"  # noqa: S608
-        )
-        return {self._canonical_row(row, columns) for row in rows}
-
-    @staticmethod
-    def _canonical_row(row: tuple[Any, ...], columns: list[tuple[str, str]]) -> tuple[Any, ...]:
-        return tuple(_canonical(v, t) for v, (_, t) in zip(row, columns, strict=True))
+        return self.canonical(table, self.query(self.shop_select(table)))
 
     @staticmethod
     def api_records(base_url: str, endpoint: str) -> list[dict[str, Any]]:

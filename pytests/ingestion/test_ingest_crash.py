@@ -37,7 +37,7 @@ if point in ("extract", "normalize"):
 else:
     execute = DuckDbSqlClient.execute_sql
     def killing_execute(self, sql, *args, **kwargs):
-        if "MERGE INTO" in str(sql) and self.dataset_name == f"raw_{victim}":
+        if f'MERGE INTO "raw_{victim}".' in str(sql):
             die()
         return execute(self, sql, *args, **kwargs)
     DuckDbSqlClient.execute_sql = killing_execute
@@ -74,7 +74,7 @@ def test_killed_run_completes_on_next_run(point, victim, world, api_server, orac
     driver.write_text(DRIVER)
     shop_db_url = f"sqlite:///{world / 'shop.sqlite'}"
     with api_server() as url:
-        args = ("--source", "shop", "web", "--shop-db-url", shop_db_url, "--api-url", url)
+        args = ("--source", victim, "--shop-db-url", shop_db_url, "--api-url", url)
         assert cli(*args).returncode == 0
         simulator.advance(world, days=1)
 
@@ -85,12 +85,14 @@ def test_killed_run_completes_on_next_run(point, victim, world, api_server, orac
         assert rerun.returncode == 0, rerun.stderr
         assert f"{victim}: completing the load of an interrupted run" in rerun.stderr
 
-        for table, key in KEYS.items():
-            assert oracle.raw_shop_rows(table) == oracle.shop_rows(table), table
-            (dupes,) = oracle.query(
-                f"SELECT count(*) - count(DISTINCT {key}) FROM raw_shop.{table}"  # noqa: S608
-            )[0]
-            assert dupes == 0, table
-        api_ids = sorted({e["event_id"] for e in oracle.api_records(url, "events")})
-    raw_ids = sorted(e for (e,) in oracle.query("SELECT event_id FROM raw_web.events"))
-    assert raw_ids == api_ids
+        if victim == "web":
+            api_ids = sorted({e["event_id"] for e in oracle.api_records(url, "events")})
+            raw_ids = sorted(e for (e,) in oracle.query("SELECT event_id FROM raw_web.events"))
+            assert raw_ids == api_ids
+            return
+    for table, key in KEYS.items():
+        assert oracle.raw_shop_rows(table) == oracle.shop_rows(table), table
+        (dupes,) = oracle.query(
+            f"SELECT count(*) - count(DISTINCT {key}) FROM raw_shop.{table}"  # noqa: S608
+        )[0]
+        assert dupes == 0, table

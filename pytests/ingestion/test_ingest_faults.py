@@ -25,17 +25,17 @@ def events_match_api(oracle, url: str) -> None:
 
 
 def test_rate_limit_is_retried_after_the_retry_after_delay(ingest, api_server, oracle, monkeypatch):
-    # backoff alone would wait ~0.01 s; every 2nd request gets 429 with Retry-After: 2
+    # backoff alone would wait ~0.01 s; every 2nd request gets 429 with Retry-After: 1
     monkeypatch.setenv("RUNTIME__REQUEST_BACKOFF_FACTOR", "0.01")
-    with api_server(Faults(frozenset({"rate_limit"}), every=2, retry_after=2)) as url:
+    with api_server(Faults(frozenset({"rate_limit"}), every=2, retry_after=1)) as url:
         started = time.monotonic()
         report = ingest(url, sources=("web",))
         elapsed = time.monotonic() - started
         events_match_api(oracle, url)
     assert report.succeeded
     pages = -(-report.rows_loaded["raw_web.events"] // 1000)
-    # requests 2, 4, ... were refused: at least pages // 2 waits of 2 s each
-    assert elapsed >= 2 * (pages // 2)
+    # requests 2, 4, ... were refused: at least one wait of 1 s per 2 pages
+    assert elapsed >= pages // 2
 
 
 def test_intermittent_server_errors_are_retried(ingest, api_server, oracle):
@@ -50,13 +50,15 @@ def test_intermittent_server_errors_are_retried(ingest, api_server, oracle):
 
 def test_slow_responses_time_out_and_are_retried(ingest, api_server, oracle, monkeypatch):
     monkeypatch.setenv("RUNTIME__REQUEST_TIMEOUT", "1")
-    # every 2nd request takes 5 s: the client gives up after 1 s and asks again
-    with api_server(Faults(frozenset({"slow"}), every=2, slow_seconds=5)) as url:
+    # every 2nd request takes 10 s: the client gives up after 1 s and asks again
+    with api_server(Faults(frozenset({"slow"}), every=2, slow_seconds=10)) as url:
         report = ingest(url, sources=("web",))
         events_match_api(oracle, url)
     assert report.succeeded
     (web,) = report.pipelines
-    assert (web.finished_at - web.started_at).total_seconds() < 5
+    pages = -(-report.rows_loaded["raw_web.events"] // 1000)
+    # without the timeout each slow page alone would take 10 s
+    assert (web.finished_at - web.started_at).total_seconds() < 10 * (pages // 2)
 
     # a source that is always too slow fails on the timeout
     monkeypatch.setenv("RUNTIME__REQUEST_MAX_ATTEMPTS", "2")
@@ -79,7 +81,7 @@ def test_outage_fails_clearly_and_keeps_cursors(world, warehouse, ingest, api_se
     cursors = {name: _cursors(warehouse, name) for name in ("web", "marketing")}
     simulator.advance(world, days=1)
 
-    with api_server("outage") as url:
+    with api_server(Faults(frozenset({"outage"}), retry_after=0)) as url:
         cli = subprocess.run(
             [sys.executable, "-m", "ingestion", "run", "--source", "web", "marketing",
              "--shop-db-url", shop_db_url, "--api-url", url],
@@ -160,10 +162,13 @@ def test_schema_drift_adds_columns_and_is_reported(world, ingest, api_server, or
     }
     # the new shop column was backfilled without touching updated_at: the table is re-read
     assert oracle.raw_shop_rows("customers") == oracle.shop_rows("customers")
-    assert (
-        oracle.query("SELECT count(*) FROM raw_web.events WHERE consent_status IS NOT NULL")[0][0]
-        == report.rows_loaded["raw_web.events"]
-    )
+    # every event this run inserted has the new field (repeat deliveries keep the first one)
+    (new_events, without) = oracle.query(
+        "SELECT count(*), count(*) FILTER (WHERE consent_status IS NULL) FROM raw_web.events"
+        " WHERE _dlt_load_id = ?",
+        report.load_ids["web"][0],
+    )[0]
+    assert new_events > 0 and without == 0
     logged = oracle.query(
         "SELECT schema_changes FROM raw_shop._ingestion_runs ORDER BY started_at DESC LIMIT 1"
     )

@@ -1,5 +1,7 @@
 """Incremental loads: exactly the changes, merged; hard deletes marked; soft deletes carried;
-reruns idempotent; full refresh re-reads without dropping anything."""
+typed raw columns; reruns idempotent; full refresh re-reads without dropping anything.
+
+One world goes through all of it, as a warehouse would day by day (each run costs seconds)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,35 @@ def assert_raw_matches_sources(oracle, api_url: str) -> None:
     }
 
 
+def assert_typed_raw_columns(oracle, shop_load_ids: list[str]) -> None:
+    types = dict(
+        oracle.query(
+            "SELECT table_schema || '.' || table_name || '.' || column_name, data_type"
+            " FROM information_schema.columns WHERE table_schema LIKE 'raw\\_%' ESCAPE '\\'"
+        )
+    )
+    for column in (
+        "raw_shop.orders.ordered_at",
+        "raw_shop.orders.updated_at",
+        "raw_shop.customers.deleted_at",
+        "raw_shop.orders._hard_deleted_at",
+        "raw_web.events.occurred_at",
+        "raw_marketing.ad_spend.updated_at",
+    ):
+        assert types[column] == "TIMESTAMP WITH TIME ZONE", column
+    assert types["raw_shop.orders.total_amount"] == "DECIMAL(12,2)"
+    assert types["raw_shop.products.is_active"] == "BOOLEAN"
+    assert types["raw_web.events.customer_id"] == "BIGINT"
+    for table in ("raw_shop.orders", "raw_web.events", "raw_marketing.campaigns"):
+        assert types[f"{table}._loaded_at"] == "TIMESTAMP WITH TIME ZONE"
+        assert types[f"{table}._dlt_load_id"] == "VARCHAR"
+    for dataset in ("raw_shop", "raw_web", "raw_marketing"):
+        assert f"{dataset}._quarantine.reason" in types
+        assert f"{dataset}._ingestion_runs.schema_changes" in types
+    (load_ids,) = oracle.query("SELECT list(DISTINCT _dlt_load_id) FROM raw_shop.orders")[0]
+    assert load_ids == shop_load_ids
+
+
 def test_incremental_runs_load_exactly_the_changes(world, api_server, ingest, oracle):
     with api_server() as url:
         first = ingest(url)
@@ -37,6 +68,7 @@ def test_incremental_runs_load_exactly_the_changes(world, api_server, ingest, or
             == oracle.shop_query("SELECT count(*) FROM orders")[0][0]
         )
         assert_raw_matches_sources(oracle, url)
+        assert_typed_raw_columns(oracle, first.load_ids["shop"])
 
         high_water = {
             t: oracle.shop_query(f"SELECT max(updated_at) FROM {t}")[0][0]  # noqa: S608
@@ -86,67 +118,23 @@ def test_incremental_runs_load_exactly_the_changes(world, api_server, ingest, or
         assert third.rows_loaded == {}
         assert oracle.snapshot() == before
 
+        # full refresh: everything re-read and merged, hard-deleted rows kept and marked
+        refreshed = ingest(url, sources=("shop", "marketing"), full_refresh=True)
+        (orders,) = oracle.shop_query("SELECT count(*) FROM orders")[0]
+        assert refreshed.rows_loaded["raw_shop.orders"] == orders
+        spend = oracle.api_records(url, "ad_spend")
+        assert refreshed.rows_loaded["raw_marketing.ad_spend"] == len(spend)
+        assert_raw_matches_sources(oracle, url)
+        assert oracle.query(
+            "SELECT count(*) FROM raw_shop.products WHERE _hard_deleted_at IS NOT NULL"
+        ) == [(len(gone),)]
+        # cursors are saved again: the next run is incremental
+        assert ingest(url, sources=("shop", "marketing")).rows_loaded == {}
+
     runs = oracle.query(
         "SELECT status, rows_loaded, rows_hard_deleted FROM raw_shop._ingestion_runs"
         " ORDER BY started_at"
     )
-    assert [status for status, _, _ in runs] == ["succeeded"] * 3
+    assert [status for status, _, _ in runs] == ["succeeded"] * 5
     assert json.loads(runs[1][1])["orders"] == second.rows_loaded["raw_shop.orders"]
     assert json.loads(runs[1][2]) == {"products": len(gone)}
-
-
-def test_timestamps_land_as_timestamptz_with_load_columns(api_server, ingest, oracle):
-    with api_server() as url:
-        report = ingest(url)
-    types = dict(
-        oracle.query(
-            "SELECT table_schema || '.' || table_name || '.' || column_name, data_type"
-            " FROM information_schema.columns WHERE table_schema LIKE 'raw\\_%' ESCAPE '\\'"
-        )
-    )
-    for column in (
-        "raw_shop.orders.ordered_at",
-        "raw_shop.orders.updated_at",
-        "raw_shop.customers.deleted_at",
-        "raw_web.events.occurred_at",
-        "raw_marketing.ad_spend.updated_at",
-    ):
-        assert types[column] == "TIMESTAMP WITH TIME ZONE", column
-    assert types["raw_shop.orders.total_amount"] == "DECIMAL(12,2)"
-    assert types["raw_shop.products.is_active"] == "BOOLEAN"
-    for table in ("raw_shop.orders", "raw_web.events", "raw_marketing.campaigns"):
-        assert types[f"{table}._loaded_at"] == "TIMESTAMP WITH TIME ZONE"
-        assert types[f"{table}._dlt_load_id"] == "VARCHAR"
-    assert types["raw_shop.orders._hard_deleted_at"] == "TIMESTAMP WITH TIME ZONE"
-    for dataset in ("raw_shop", "raw_web", "raw_marketing"):
-        assert f"{dataset}._quarantine.reason" in types
-        assert f"{dataset}._ingestion_runs.schema_changes" in types
-    (load_ids,) = oracle.query("SELECT list(DISTINCT _dlt_load_id) FROM raw_shop.orders")[0]
-    assert load_ids == report.load_ids["shop"]
-
-
-def test_full_refresh_rereads_everything_and_drops_nothing(world, api_server, ingest, oracle):
-    with api_server() as url:
-        ingest(url)
-        simulator.advance(world, days=1)
-        ingest(url)
-        marked = oracle.query(
-            "SELECT count(*) FROM raw_shop.products WHERE _hard_deleted_at IS NOT NULL"
-        )
-        refreshed = ingest(url, sources=("shop", "marketing"), full_refresh=True)
-        assert (
-            refreshed.rows_loaded["raw_shop.orders"]
-            == oracle.shop_query("SELECT count(*) FROM orders")[0][0]
-        )
-        assert refreshed.rows_loaded["raw_marketing.ad_spend"] == len(
-            oracle.api_records(url, "ad_spend")
-        )
-        assert_raw_matches_sources(oracle, url)
-        assert (
-            oracle.query(
-                "SELECT count(*) FROM raw_shop.products WHERE _hard_deleted_at IS NOT NULL"
-            )
-            == marked
-        )
-        # cursors are saved again: the next run is incremental
-        assert ingest(url).rows_loaded == {}

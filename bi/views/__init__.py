@@ -1,0 +1,1 @@
+"""One Streamlit page per dashboard; `bi/app.py` routes to them (st.navigation)."""

@@ -1,0 +1,6 @@
+"""placeholder"""
+
+import streamlit as st
+
+st.title("funnel")
+st.metric("x", 1)

@@ -1,0 +1,336 @@
+"""Slim CI, reproducible locally on DuckDB (`make prod-artifacts`, `make ci-slim`).
+
+    python -m elt.slim_ci prod-artifacts   # production: simulate, ingest, dbt build, docs
+    python -m elt.slim_ci ci-slim          # build state:modified+ deferring to production
+
+`prod-artifacts` builds production from scratch into its own DuckDB file (`PROD_DUCKDB_PATH`,
+default `prod-artifacts/prod.duckdb`, dbt target `prod`, catalog `prod`) and saves what pull
+requests need in `prod-artifacts/`: the production `manifest.json` (the state CI compares and
+defers to), `run_results.json`, `project_vars.json` (the project vars production was built with)
+and the docs site (`docs/`).
+
+`ci-slim` builds only what the working tree changed, `state:modified+`, plus the nodes that use a
+project var whose value changed (dbt does not see var changes), into a fresh CI database
+(`CI_DUCKDB_PATH`, dbt target `ci`) with `--defer --favor-state --state prod-artifacts`: every
+unselected parent resolves to its production relation, which the `ci` target reads from the
+production file attached read-only under the catalog name `prod`. Raw data is read from that same
+catalog (`DBT_RAW_DATABASE=prod`, used by the sources' `database:`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from elt.steps import REPO_ROOT, StepFailed, banner, dbt, python, run_step
+
+# The catalog production is built under and CI attaches it as (profiles.yml: `prod`, `ci`).
+PROD_CATALOG = "prod"
+PROD_TARGET = "prod"
+CI_TARGET = "ci"
+VARS_FILE = "project_vars.json"
+STATE_FILES = ("manifest.json", "run_results.json", VARS_FILE)
+DOCS_FILES = ("index.html", "static_index.html", "manifest.json", "catalog.json")
+
+
+# --- helpers shared by both commands ------------------------------------------------------------
+def _project_dir(args: argparse.Namespace) -> Path:
+    return Path(args.project_dir or os.environ.get("DBT_PROJECT_DIR") or REPO_ROOT).resolve()
+
+
+def _dbt(args: argparse.Namespace, *command: str) -> list[str]:
+    project = _project_dir(args)
+    profiles = Path(os.environ.get("DBT_PROFILES_DIR") or project).resolve()
+    return dbt(*command, "--project-dir", str(project), "--profiles-dir", str(profiles))
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def _duckdb_files(path: Path) -> tuple[Path, Path]:
+    return path, path.with_name(path.name + ".wal")
+
+
+def project_vars(project_dir: Path) -> dict[str, Any]:
+    """The `vars:` of dbt_project.yml, flattened: global vars, then this project's scoped vars."""
+    config = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
+    raw = config.get("vars") or {}
+    flat = {key: value for key, value in raw.items() if key != config.get("name")}
+    scoped = raw.get(config.get("name"))
+    if isinstance(scoped, dict):
+        flat.update(scoped)
+    return flat
+
+
+def changed_vars(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+
+
+def _uses_var(code: str, names: Iterable[str]) -> bool:
+    return any(
+        re.search(r"""\bvar\(\s*['"]""" + re.escape(name) + r"""['"]""", code) for name in names
+    )
+
+
+def var_users(manifest: dict[str, Any], names: list[str]) -> list[str]:
+    """Names of the nodes whose code, or any macro they call (recursively), reads one of the vars.
+
+    dbt's state:modified compares code and configs, not the values of the vars the code reads
+    (docs: "state comparison caveats"), so CI adds these nodes (and their children) itself.
+    """
+    if not names:
+        return []
+    macros = manifest.get("macros", {})
+    memo: dict[str, bool] = {}
+
+    def macro_uses(uid: str, seen: frozenset[str] = frozenset()) -> bool:
+        if uid in memo:
+            return memo[uid]
+        macro = macros.get(uid)
+        if macro is None or uid in seen:
+            return False
+        uses = _uses_var(macro.get("macro_sql", ""), names) or any(
+            macro_uses(dep, seen | {uid}) for dep in macro.get("depends_on", {}).get("macros", [])
+        )
+        memo[uid] = uses
+        return uses
+
+    users = set()
+    for node in manifest.get("nodes", {}).values():
+        if node.get("package_name") != manifest.get("metadata", {}).get("project_name"):
+            continue
+        deps = node.get("depends_on", {}).get("macros", [])
+        if _uses_var(node.get("raw_code") or "", names) or any(macro_uses(m) for m in deps):
+            users.add(node["name"])
+    return sorted(users)
+
+
+def load_state(state: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    manifest_path = state / "manifest.json"
+    if not manifest_path.exists():
+        raise StepFailed(
+            f"no production manifest in {state}: run `make prod-artifacts` (or download the "
+            "`prod-artifacts` artifact of the last main build) first"
+        )
+    manifest = json.loads(manifest_path.read_text())
+    vars_path = state / VARS_FILE
+    saved_vars = json.loads(vars_path.read_text()) if vars_path.exists() else None
+    return manifest, saved_vars
+
+
+def _prod_database(manifest: dict[str, Any]) -> str:
+    databases = {
+        node["database"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") in ("model", "seed", "snapshot")
+    }
+    if databases != {PROD_CATALOG}:
+        raise StepFailed(
+            f"the production manifest's relations live in {sorted(databases)}, not in the "
+            f"`{PROD_CATALOG}` catalog the `ci` target attaches: rebuild it with "
+            "`make prod-artifacts` (dbt target `prod`)"
+        )
+    return PROD_CATALOG
+
+
+# --- prod-artifacts -------------------------------------------------------------------------------
+def prod_artifacts(args: argparse.Namespace) -> None:
+    started = time.monotonic()
+    out: Path = args.out.resolve()
+    work: Path = args.work_dir.resolve()
+    prod_db = Path(os.environ.get("PROD_DUCKDB_PATH") or out / "prod.duckdb").resolve()
+    if prod_db.stem != PROD_CATALOG:
+        raise StepFailed(
+            f"PROD_DUCKDB_PATH must be a file named {PROD_CATALOG}.duckdb (its catalog name is "
+            f"what CI attaches and defers to), got {prod_db}"
+        )
+    banner(f"Production build from scratch into {prod_db}")
+    _remove(work, *_duckdb_files(prod_db), *(out / name for name in (*STATE_FILES, "docs")))
+    out.mkdir(parents=True, exist_ok=True)
+    prod_db.parent.mkdir(parents=True, exist_ok=True)
+    target_path = work / "dbt-target"
+    env = {
+        "DUCKDB_PATH": str(prod_db),
+        "PROD_DUCKDB_PATH": str(prod_db),
+        "SIM_DIR": str(work / "sim"),
+        "INGEST_PIPELINES_DIR": str(work / "pipelines"),
+        "DBT_TARGET": PROD_TARGET,
+        "DBT_TARGET_PATH": str(target_path),
+        "DBT_LOG_PATH": str(work / "dbt-logs"),
+    }
+    os.environ.update(env)  # the steps run with os.environ
+    run_step(
+        f"Generating the simulated shop ({args.preset}, seed {args.seed})",
+        python(
+            "-m", "simulator", "generate", "--preset", args.preset, "--seed", str(args.seed),
+            "--dir", str(work / "sim"),
+        ),
+    )  # fmt: skip
+    _ingest(work / "sim")
+    run_step("dbt build (target prod)", _dbt(args, "build", "--target", PROD_TARGET))
+    for name in ("manifest.json", "run_results.json"):
+        shutil.copy2(target_path / name, out / name)
+    (out / VARS_FILE).write_text(
+        json.dumps(project_vars(_project_dir(args)), indent=2, sort_keys=True, default=str) + "\n"
+    )
+    run_step(
+        "dbt docs generate (target prod)",
+        _dbt(args, "docs", "generate", "--static", "--target", PROD_TARGET),
+    )
+    (out / "docs").mkdir()
+    for name in DOCS_FILES:
+        if (target_path / name).exists():
+            shutil.copy2(target_path / name, out / "docs" / name)
+    banner("Production artifacts")
+    print(f"    Warehouse:  {prod_db} (catalog `{PROD_CATALOG}`)")
+    print(f"    State:      {out}/manifest.json, run_results.json, {VARS_FILE}")
+    print(f"    Docs site:  {out}/docs/index.html (self-contained: docs/static_index.html)")
+    print(f"    Total time: {time.monotonic() - started:.0f}s")
+
+
+def _ingest(sim_dir: Path) -> None:
+    from simulator.server import running  # the simulated APIs (imports uvicorn; only needed here)
+
+    token = secrets.token_urlsafe(24)
+    with running(sim_dir, token=token) as api_url:
+        run_step(
+            "Ingesting with dlt into the production DuckDB file",
+            python(
+                "-m", "ingestion", "run", "--target", "duckdb",
+                "--shop-db-url", f"sqlite:///{(sim_dir / 'shop.sqlite').resolve()}",
+                "--api-url", api_url,
+            ),
+            env={"SOURCES__API_TOKEN": token},
+        )  # fmt: skip
+
+
+# --- ci-slim --------------------------------------------------------------------------------------
+def selection(args: argparse.Namespace, manifest: dict[str, Any], saved_vars: Any) -> list[str]:
+    select = ["state:modified+"]
+    if saved_vars is None:
+        print(f"    (no {VARS_FILE} in the state: var changes are not detected)")
+        return select
+    changed = changed_vars(saved_vars, project_vars(_project_dir(args)))
+    users = var_users(manifest, changed)
+    if changed:
+        print(f"    vars changed since production: {', '.join(changed)}")
+        print(f"    nodes reading them: {', '.join(users) or 'none'}")
+    return select + [f"{name}+" for name in users]
+
+
+def ci_slim(args: argparse.Namespace) -> None:
+    started = time.monotonic()
+    state: Path = args.state.resolve()
+    work: Path = args.work_dir.resolve()
+    manifest, saved_vars = load_state(state)
+    raw_database = _prod_database(manifest)
+    prod_db = Path(os.environ.get("PROD_DUCKDB_PATH") or state / "prod.duckdb").resolve()
+    ci_db = Path(os.environ.get("CI_DUCKDB_PATH") or work / "ci.duckdb").resolve()
+    if ci_db.stem == PROD_CATALOG:
+        raise StepFailed(f"CI_DUCKDB_PATH must not be named {PROD_CATALOG}.duckdb: {ci_db}")
+    if not args.list and not prod_db.exists():
+        raise StepFailed(f"no production warehouse at {prod_db}: run `make prod-artifacts` first")
+    banner(f"Slim CI against the production state in {state}")
+    select = selection(args, manifest, saved_vars)
+    os.environ.update(
+        {
+            "PROD_DUCKDB_PATH": str(prod_db),
+            "CI_DUCKDB_PATH": str(ci_db),
+            "DBT_RAW_DATABASE": raw_database,
+            "DBT_TARGET": CI_TARGET,
+            "DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH") or str(work),
+            "DBT_LOG_PATH": os.environ.get("DBT_LOG_PATH") or str(work / "logs"),
+        }
+    )
+    common = ["--target", CI_TARGET, "--select", *select, "--state", str(state)]
+    if args.list:
+        run_step(
+            "dbt ls: what the slim build would build",
+            _dbt(args, "ls", *common, "--resource-type", "all", "--output", "json",
+                 "--output-keys", "unique_id"),
+        )  # fmt: skip
+        return
+    if not args.keep_ci_database:
+        _remove(*_duckdb_files(ci_db))
+    ci_db.parent.mkdir(parents=True, exist_ok=True)
+    run_step(
+        f"dbt build {' '.join(select)} into {ci_db.name}, deferring to production",
+        _dbt(args, "build", *common, "--defer", "--favor-state"),
+    )
+    _summary(Path(os.environ["DBT_TARGET_PATH"]) / "run_results.json")
+    print(f"    CI database: {ci_db} (attach {prod_db} AS {PROD_CATALOG} to query its views)")
+    print(f"    Total time:  {time.monotonic() - started:.0f}s")
+
+
+def _summary(run_results: Path) -> None:
+    results = json.loads(run_results.read_text())["results"] if run_results.exists() else []
+    banner(f"Slim build: {len(results)} node(s) built or tested")
+    if not results:
+        print("    Nothing changed since production: nothing to build.")
+    by_type: dict[str, int] = {}
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        by_type[kind] = by_type.get(kind, 0) + 1
+    for kind, count in sorted(by_type.items()):
+        print(f"    {kind:10s} {count}")
+
+
+# --- command line ---------------------------------------------------------------------------------
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m elt.slim_ci", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--project-dir", help="dbt project (default: $DBT_PROJECT_DIR or the repo root)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    prod = sub.add_parser("prod-artifacts", help="production build and its artifacts")
+    prod.add_argument("--out", type=Path, default=REPO_ROOT / "prod-artifacts")
+    prod.add_argument(
+        "--work-dir", type=Path, default=REPO_ROOT / "target" / "prod-build",
+        help="simulated sources, dlt state, dbt target and logs of the build (recreated)",
+    )  # fmt: skip
+    prod.add_argument("--preset", default="demo", help="simulator preset (default: demo)")
+    prod.add_argument("--seed", type=int, default=42)
+    slim = sub.add_parser("ci-slim", help="build state:modified+ deferring to production")
+    slim.add_argument("--state", type=Path, default=REPO_ROOT / "prod-artifacts")
+    slim.add_argument(
+        "--work-dir", type=Path, default=REPO_ROOT / "target" / "ci-slim",
+        help="CI database, dbt target and logs (default target/ci-slim)",
+    )  # fmt: skip
+    slim.add_argument(
+        "--keep-ci-database", action="store_true",
+        help="reuse the CI database of the previous run (default: start from an empty one)",
+    )  # fmt: skip
+    slim.add_argument("--list", action="store_true", help="only list what would be built")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        prod_artifacts(args) if args.command == "prod-artifacts" else ci_slim(args)
+    except StepFailed as exc:
+        print(f"\nERROR: {exc}", flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

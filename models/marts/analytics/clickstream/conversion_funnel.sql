@@ -1,0 +1,50 @@
+{#
+    Grain: one row per session start date (UTC) x landing channel. Counts sessions and the
+    sessions that reached each funnel stage (reached = the session's furthest stage is that one
+    or a later one, so the stages never increase), with step and overall conversion rates
+    (NULL when the stage before has no session). See the `conversion_funnel` doc block.
+#}
+with
+
+sessions as (
+
+    select * from {{ ref('fct_sessions') }}
+
+),
+
+daily as (
+
+    select
+        session_start_date,
+        landing_channel,
+        count(*) as sessions,
+        sum(case when reached_product_view then 1 else 0 end) as product_view_sessions,
+        sum(case when reached_cart then 1 else 0 end) as add_to_cart_sessions,
+        sum(case when reached_checkout then 1 else 0 end) as checkout_sessions,
+        sum(case when reached_purchase then 1 else 0 end) as purchase_sessions
+    from sessions
+    group by session_start_date, landing_channel
+
+),
+
+final as (
+
+    select
+        session_start_date,
+        {{ date_key('session_start_date') }} as session_date_key,
+        landing_channel,
+        cast(sessions as bigint) as sessions,
+        cast(product_view_sessions as bigint) as product_view_sessions,
+        cast(add_to_cart_sessions as bigint) as add_to_cart_sessions,
+        cast(checkout_sessions as bigint) as checkout_sessions,
+        cast(purchase_sessions as bigint) as purchase_sessions,
+        {{ safe_divide('product_view_sessions', 'sessions') }} as product_view_rate,
+        {{ safe_divide('add_to_cart_sessions', 'product_view_sessions') }} as add_to_cart_rate,
+        {{ safe_divide('checkout_sessions', 'add_to_cart_sessions') }} as checkout_rate,
+        {{ safe_divide('purchase_sessions', 'checkout_sessions') }} as purchase_rate,
+        {{ safe_divide('purchase_sessions', 'sessions') }} as session_conversion_rate
+    from daily
+
+)
+
+select * from final
