@@ -48,6 +48,14 @@ docs: install ## generate and serve the dbt docs on 127.0.0.1:DOCS_PORT
 	$(BIN)/dbt docs generate --target $(TARGET)
 	$(BIN)/dbt docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
+# Dashboards over the marts (bi/, README "Dashboards and lineage"): DuckDB read-only at
+# DUCKDB_PATH, or Postgres via PG* with BI_TARGET=postgres; dbt results from DBT_TARGET_PATH.
+.PHONY: bi
+bi: install ## serve the Streamlit dashboards on 127.0.0.1:BI_PORT (BI_TARGET=duckdb|postgres)
+	BI_TARGET=$${BI_TARGET:-$(TARGET)} $(BIN)/python -m streamlit run bi/app.py \
+		--server.address 127.0.0.1 --server.port $(BI_PORT) --server.headless true \
+		--browser.gatherUsageStats false
+
 clean: ## remove the local warehouse, the simulated sources and dbt artifacts
 	rm -rf target logs .sim $(DUCKDB_PATH) $(DUCKDB_PATH).wal
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import warnings
 from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import dataclass
@@ -124,7 +125,11 @@ def _duckdb_query(config: Settings, sql: str, params: Mapping[str, Any]) -> pd.D
     with closing(con):
         con.execute("set TimeZone = 'UTC'")
         try:
-            return con.execute(_PARAM.sub(r"$\1", sql), dict(params)).df()
+            with warnings.catch_warnings():
+                # duckdb 1.5's pandas conversion trips a pandas 3 deprecation warning
+                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.simplefilter("ignore", FutureWarning)
+                return con.execute(_PARAM.sub(r"$\1", sql), dict(params)).df()
         except duckdb.CatalogException as exc:
             raise RelationUnavailable(_first_line(exc)) from exc
 

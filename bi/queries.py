@@ -30,54 +30,164 @@ class Query:
         return frozenset(r.split(".", 1)[1] for r in self.relations if r.startswith("marts."))
 
 
-# --- Sales overview ---------------------------------------------------------------------------
+# --- Sales overview (daily_sales: several grains in one table; filter one grain first) --------
 SALES_DAILY = Query(
     "sales_daily",
     """
     select
-        fct_orders.order_date,
-        fct_orders.sales_channel,
-        coalesce(dim_customers.country_code, 'unknown') as country_code,
-        sum(fct_orders.net_revenue_usd) as revenue_usd,
-        sum(case when fct_orders.is_revenue then 1 else 0 end) as orders
-    from marts.fct_orders
-    left join marts.dim_customers
-        on fct_orders.customer_key = dim_customers.customer_key
-    group by 1, 2, 3
-    order by 1, 2, 3
+        order_date,
+        grain,
+        sales_channel,
+        country_code,
+        orders,
+        units,
+        net_revenue_usd
+    from marts.daily_sales
+    where grain in ('overall', 'sales_channel', 'country')
+    order by order_date, grain, sales_channel, country_code
+    """,
+)
+
+SALES_MONTHLY = Query(
+    "sales_monthly",
+    """
+    select
+        month_start_date,
+        orders,
+        unique_customers,
+        net_revenue_usd,
+        revenue_growth_rate,
+        is_partial_month
+    from marts.monthly_revenue_growth
+    order by month_start_date
+    """,
+)
+
+TOP_PRODUCTS = Query(
+    "top_products",
+    """
+    select
+        product_id,
+        product_name,
+        top_category_name,
+        coalesce(sum(units_sold), 0) as units_sold,
+        coalesce(sum(net_revenue_usd), 0) as net_revenue_usd,
+        coalesce(sum(product_views), 0) as product_views,
+        coalesce(sum(viewing_sessions), 0) as viewing_sessions,
+        coalesce(sum(purchasing_sessions), 0) as purchasing_sessions
+    from marts.product_performance
+    where activity_date between %(start_date)s and %(end_date)s
+    group by product_id, product_name, top_category_name
+    order by net_revenue_usd desc, units_sold desc, product_id
+    limit 10
     """,
 )
 
 # --- Customers --------------------------------------------------------------------------------
-CUSTOMER_ORDERS = Query(
-    "customer_orders",
+COHORT_RETENTION = Query(
+    "cohort_retention",
     """
     select
-        customer_id,
-        order_date,
-        net_revenue_usd,
-        is_revenue
-    from marts.fct_orders
-    where customer_id is not null
+        cohort_month,
+        months_since_first_order,
+        cohort_size,
+        active_customers,
+        retention_rate
+    from marts.cohort_retention
+    order by cohort_month, months_since_first_order
+    """,
+)
+
+CUSTOMER_SUMMARY = Query(
+    "customer_summary",
+    """
+    select
+        count(*) as customers,
+        sum(case when orders > 0 then 1 else 0 end) as purchasers,
+        sum(case when orders > 1 then 1 else 0 end) as repeat_purchasers,
+        sum(net_revenue_usd) as net_revenue_usd
+    from marts.customer_lifetime_value
+    """,
+)
+
+CUSTOMER_SEGMENTS = Query(
+    "customer_segments",
+    """
+    select
+        rfm_segment,
+        count(*) as customers,
+        sum(net_revenue_usd) as net_revenue_usd,
+        avg(recency_days) as avg_recency_days,
+        avg(orders) as avg_orders
+    from marts.customer_lifetime_value
+    group by rfm_segment
+    order by net_revenue_usd desc, rfm_segment
+    """,
+)
+
+# Lifetime value of customers with a purchase, in 100 USD buckets (the last one is 2000+).
+CUSTOMER_LTV_BUCKETS = Query(
+    "customer_ltv_buckets",
+    """
+    select
+        least(floor(net_revenue_usd / 100) * 100, 2000) as ltv_bucket_usd,
+        spend_tier,
+        count(*) as customers
+    from marts.customer_lifetime_value
+    where orders > 0
+    group by least(floor(net_revenue_usd / 100) * 100, 2000), spend_tier
+    order by ltv_bucket_usd, spend_tier
+    """,
+)
+
+RFM_GRID = Query(
+    "rfm_grid",
+    """
+    select
+        recency_score,
+        frequency_score,
+        count(*) as customers,
+        sum(net_revenue_usd) as net_revenue_usd
+    from marts.customer_lifetime_value
+    where orders > 0
+    group by recency_score, frequency_score
+    order by recency_score, frequency_score
+    """,
+)
+
+# --- Conversion funnel ------------------------------------------------------------------------
+FUNNEL_DAILY = Query(
+    "funnel_daily",
+    """
+    select
+        session_start_date,
+        landing_channel,
+        sessions,
+        product_view_sessions,
+        add_to_cart_sessions,
+        checkout_sessions,
+        purchase_sessions
+    from marts.conversion_funnel
+    order by session_start_date, landing_channel
     """,
 )
 
 # --- Marketing --------------------------------------------------------------------------------
-CAMPAIGN_SPEND = Query(
-    "campaign_spend",
+MARKETING_ROAS = Query(
+    "marketing_roas",
     """
     select
-        dim_campaigns.campaign_id,
-        dim_campaigns.campaign_name,
-        dim_campaigns.marketing_channel,
-        sum(fct_ad_spend.spend_amount_usd) as spend_usd,
-        sum(fct_ad_spend.impressions) as impressions,
-        sum(fct_ad_spend.clicks) as clicks
-    from marts.fct_ad_spend
-    inner join marts.dim_campaigns
-        on fct_ad_spend.campaign_key = dim_campaigns.campaign_key
-    group by 1, 2, 3
-    order by spend_usd desc
+        activity_date,
+        campaign_id,
+        campaign_name,
+        marketing_channel,
+        impressions,
+        clicks,
+        spend_amount_usd,
+        attributed_orders,
+        attributed_revenue_usd
+    from marts.marketing_roas
+    order by activity_date, campaign_id
     """,
 )
 
@@ -138,25 +248,32 @@ _RUNS = """
     from {dataset}._ingestion_runs
 """
 INGESTION_RUNS = {
+    # fixed identifiers, no user input
     dataset: Query(f"ingestion_runs_{dataset}", _RUNS.format(dataset=dataset))
     for dataset in ("raw_shop", "raw_web", "raw_marketing")
 }
 
 # Fallback when the raw schemas are not readable (Postgres `bi_reader` reads only `marts`):
 # the load time the facts carry (`last_loaded_at`: when ingestion last wrote a source row of
-# the fact) and, for ad spend, when the platform last restated the figures.
+# the fact or session) and, for ad spend, when the platform last restated the figures.
 MART_FRESHNESS = Query(
     "mart_freshness",
     """
-    select 'shop' as source_name, 'fct_orders' as table_name,
+    select 'shop' as source_name, 'fct_orders' as table_name, 'loaded' as basis,
         max(last_loaded_at) as last_loaded_at, count(*) as row_count
     from marts.fct_orders
     union all
-    select 'shop', 'fct_order_items', max(last_loaded_at), count(*) from marts.fct_order_items
+    select 'shop', 'fct_order_items', 'loaded', max(last_loaded_at), count(*)
+    from marts.fct_order_items
     union all
-    select 'shop', 'fct_payments', max(last_loaded_at), count(*) from marts.fct_payments
+    select 'shop', 'fct_payments', 'loaded', max(last_loaded_at), count(*)
+    from marts.fct_payments
     union all
-    select 'marketing', 'fct_ad_spend', max(updated_at), count(*) from marts.fct_ad_spend
+    select 'web', 'fct_sessions', 'loaded', max(last_loaded_at), count(*)
+    from marts.fct_sessions
+    union all
+    select 'marketing', 'fct_ad_spend', 'restated', max(updated_at), count(*)
+    from marts.fct_ad_spend
     """,
 )
 
@@ -164,9 +281,15 @@ MART_FRESHNESS = Query(
 # Which statements each dashboard page runs; the dbt exposures list the same marts (a test
 # checks they agree).
 PAGE_QUERIES: dict[str, list[Query]] = {
-    "sales": [SALES_DAILY],
-    "customers": [CUSTOMER_ORDERS],
-    "funnel": [],
-    "marketing": [CAMPAIGN_SPEND],
+    "sales": [SALES_DAILY, SALES_MONTHLY, TOP_PRODUCTS],
+    "customers": [
+        COHORT_RETENTION,
+        CUSTOMER_SUMMARY,
+        CUSTOMER_SEGMENTS,
+        CUSTOMER_LTV_BUCKETS,
+        RFM_GRID,
+    ],
+    "funnel": [FUNNEL_DAILY],
+    "marketing": [MARKETING_ROAS],
     "health": [*RAW_FRESHNESS.values(), *INGESTION_RUNS.values(), MART_FRESHNESS],
 }

@@ -15,23 +15,28 @@ from bi.queries import Query
 
 # Last good result of every query in this server process: shown (with a warning) while a writer
 # holds the DuckDB lock, instead of an error.
-_LAST_GOOD: dict[tuple[str, tuple[tuple[str, Any], ...]], pd.DataFrame] = {}
+_LAST_GOOD: dict[tuple[str, str, tuple[tuple[str, Any], ...]], pd.DataFrame] = {}
 
 
 @st.cache_data(ttl=db.cache_ttl_seconds(), show_spinner=False)
-def _cached(name: str, sql: str, params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
+def _cached(
+    warehouse: str, name: str, sql: str, params: tuple[tuple[str, Any], ...]
+) -> pd.DataFrame:
+    # `warehouse` (the connection description) and `name` only key the cache.
     return db.run_query(sql, dict(params))
 
 
-def load(query: Query, **params: Any) -> pd.DataFrame | None:
-    """Rows of `query`; None (after telling the reader why) when a relation is unavailable.
+def load(query: Query, *, quiet: bool = False, **params: Any) -> pd.DataFrame | None:
+    """Rows of `query`; None when a relation is missing or not readable (said on the page
+    unless `quiet`: the caller then explains).
 
     A warehouse that cannot be opened stops the page with one error line. While DuckDB is being
     written, the last good result is shown with a warning (or the page stops with the warning).
     """
-    key = (query.name, tuple(sorted(params.items())))
+    warehouse = db.settings().description
+    key = (warehouse, query.name, tuple(sorted(params.items())))
     try:
-        frame = _cached(query.name, query.sql, key[1])
+        frame = _cached(warehouse, query.name, query.sql, key[2])
     except db.WarehouseBusy as exc:
         if key in _LAST_GOOD:
             st.warning(f"Showing the last data read: {exc}.", icon=":material/sync:")
@@ -39,7 +44,8 @@ def load(query: Query, **params: Any) -> pd.DataFrame | None:
         st.warning(f"{exc}.", icon=":material/sync:")
         st.stop()
     except db.RelationUnavailable as exc:
-        st.info(f"`{query.name}` is not available here: {exc}", icon=":material/info:")
+        if not quiet:
+            st.info(f"`{query.name}` is not available here: {exc}", icon=":material/info:")
         return None
     except db.WarehouseUnavailable as exc:
         st.error(str(exc), icon=":material/error:")
@@ -84,7 +90,7 @@ def timestamp(value: Any) -> str:
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC")
-    return stamp.strftime("%Y-%m-%d %H:%M UTC")
+    return stamp.strftime("%Y-%m-%d %H:%M")
 
 
 def safe_div(numerator: float, denominator: float) -> float | None:

@@ -20,9 +20,10 @@ GOVERNANCE_SCHEMA = "governance"
 ERASURE_LOG = "erasure_log"
 SUPPRESSIONS = "erasure_suppressions"
 
-# What a detached order's customer_id becomes: the key of the dimensions' unknown member, so
-# facts point at customer_key '-1' and the order still counts in every total.
-ERASED_CUSTOMER_ID = -1
+# An erased customer's orders are kept (accounting) but detached: their customer_id becomes
+# null ("no customer"), so facts point at the unknown member (customer_key '-1') and the orders
+# still count in every total, without any customer-level view (CLV, cohorts...) holding them.
+DETACHED_CUSTOMER_ID = None
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

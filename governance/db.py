@@ -60,7 +60,8 @@ def connect_postgres(autocommit: bool = False, **overrides: Any):
         conn = psycopg2.connect(connect_timeout=10, **overrides)
     except psycopg2.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown error"
-        raise GovernanceError(f"cannot connect to Postgres {postgres_location()}: {reason}") from exc
+        where = postgres_location()
+        raise GovernanceError(f"cannot connect to Postgres {where}: {reason}") from exc
     conn.autocommit = autocommit
     return conn
 

@@ -4,11 +4,12 @@ Run as an administrator (a superuser, or a role that owns the database and is a 
 three roles) with the PG* variables. Declarative and idempotent: every run brings roles,
 schemas, ownership, grants and default privileges to the state below, whatever was there.
 
-| role (env name, default) | may                                                               |
-|---|---|
-| LOADER_ROLE (loader)           | own and write the raw schemas raw_shop/raw_web/raw_marketing and dlt's `<raw>_staging` schemas; read governance.erasure_suppressions |
-| TRANSFORMER_ROLE (transformer) | read the raw schemas; own and write staging, intermediate, snapshots, marts |
-| BI_READER_ROLE (bi_reader)     | read marts (current and future tables), nothing else            |
+* LOADER_ROLE (default loader): owns and writes the raw schemas raw_shop, raw_web,
+  raw_marketing and dlt's `<raw>_staging` schemas (pre-created, so it needs no CREATE on the
+  database); reads governance.erasure_suppressions.
+* TRANSFORMER_ROLE (default transformer): reads the raw schemas (current and future tables);
+  owns and writes staging, intermediate, snapshots and marts.
+* BI_READER_ROLE (default bi_reader): reads marts (current and future tables), nothing else.
 
 Passwords come from LOADER_PASSWORD / TRANSFORMER_PASSWORD / BI_READER_PASSWORD; a role whose
 variable is unset is NOLOGIN (usable only through SET ROLE by its members). Passwords are sent
@@ -102,7 +103,8 @@ def setup_roles(say: Callable[[str], None] = print) -> dict[str, Role]:
         conn.close()
     for r in wanted.values():
         say(f"role {r.name} ({r.kind}): {'LOGIN' if r.can_login else 'NOLOGIN'}")
-    say(f"raw schemas owned by {loader.name}, read by {transformer.name}: {', '.join(RAW_DATASETS)}")
+    raw = ", ".join(RAW_DATASETS)
+    say(f"raw schemas owned by {loader.name}, read by {transformer.name}: {raw}")
     say(f"dbt schemas owned by {transformer.name}: {', '.join(DBT_SCHEMAS)}")
     say(f"{reader.name} reads {MARTS_SCHEMA} only (incl. future tables)")
     return wanted

@@ -11,6 +11,7 @@ from typing import Any
 
 import dlt
 
+from governance import suppression
 from ingestion import apis, quarantine, runlog, settings, shop
 from ingestion.destinations import make_pipeline
 from ingestion.report import IngestionError, PipelineReport, RunReport
@@ -76,6 +77,8 @@ def _run_pipeline(
         else:
             base_url = api_url or _config("sources.api_base_url")
             source = apis.api_source(name, base_url, _api_token(), started_at)
+        # people erased from the warehouse stay out of raw (governance/suppression.py)
+        suppression.apply(pipeline, source)
         if full_refresh:
             _forget_cursors(pipeline, source.name, list(source.resources))
         elif engine is not None and (widened := shop.widened_tables(pipeline, source)):

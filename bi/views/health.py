@@ -21,14 +21,14 @@ STATUS_ORDER = ["error", "warn", "pass", "not checked"]
 
 def freshness(now: pd.Timestamp) -> pd.DataFrame | None:
     """Per source table: last load, age and status against the source's freshness rule."""
-    frames = [ui.load(query) for query in queries.RAW_FRESHNESS.values()]
+    frames = [ui.load(query, quiet=True) for query in queries.RAW_FRESHNESS.values()]
     found = [frame for frame in frames if frame is not None]
     from_raw = len(found) == len(frames)
     if not from_raw:
         st.info(
             "The raw layer is not readable with these credentials (expected for the Postgres "
             "`bi_reader` role): freshness below comes from the load times the marts carry "
-            "(`last_loaded_at`; ad spend: when the figures were last restated).",
+            "(`last_loaded_at`; ad spend: when the platform last restated the figures).",
             icon=":material/info:",
         )
         fallback = ui.load(queries.MART_FRESHNESS)
@@ -57,7 +57,7 @@ def freshness(now: pd.Timestamp) -> pd.DataFrame | None:
 
 
 def ingestion_runs() -> pd.DataFrame | None:
-    frames = [ui.load(query) for query in queries.INGESTION_RUNS.values()]
+    frames = [ui.load(query, quiet=True) for query in queries.INGESTION_RUNS.values()]
     found = [frame for frame in frames if frame is not None and not frame.empty]
     if not found:
         return None
@@ -92,19 +92,21 @@ def render() -> None:
         succeeded["finished_at"].max() if succeeded is not None and not succeeded.empty else None
     )
     if last_load is None and fresh is not None and not fresh.empty:
-        last_load = fresh["last_loaded_at"].max()
+        loaded = fresh[fresh["basis"] == "loaded"] if "basis" in fresh else fresh
+        last_load = loaded["last_loaded_at"].max()
     tests = results.tests() if results is not None and results.is_build else None
 
-    col1, col2, col3, col4 = st.columns(4)
-    col1.metric("Last successful load", ui.timestamp(last_load))
+    col1, col2 = st.columns(2)
+    col1.metric("Last successful load (UTC)", ui.timestamp(last_load))
     col2.metric(
+        "Last dbt build (UTC)",
+        ui.timestamp(results.generated_at) if results is not None and results.is_build else "n/a",
+    )
+    col3, col4 = st.columns(2)
+    col3.metric(
         "Stale source tables",
         ui.count((fresh["status"].isin(["warn", "error"])).sum()) if fresh is not None else "n/a",
         help="Past the warn_after of the source's dbt freshness rule.",
-    )
-    col3.metric(
-        "Last dbt build",
-        ui.timestamp(results.generated_at) if results is not None and results.is_build else "n/a",
     )
     col4.metric(
         "dbt tests passed",
@@ -129,6 +131,7 @@ def render() -> None:
                 ),
                 tooltip=["table", "last_loaded_at", alt.Tooltip("age_hours", format=".1f")],
             )
+            .properties(height=max(120, 22 * len(bars)))
         )
         st.dataframe(
             fresh[["source_name", "table_name", "last_loaded_at", "age_hours", "row_count"]]
@@ -140,7 +143,11 @@ def render() -> None:
 
     st.subheader("Ingestion runs")
     if runs is None:
-        st.info("No ingestion run log is readable here.", icon=":material/info:")
+        st.info(
+            "No ingestion run log is readable with these credentials (`raw_*._ingestion_runs`; "
+            "the Postgres `bi_reader` role reads only `marts`).",
+            icon=":material/info:",
+        )
     else:
         latest = runs.groupby("pipeline", as_index=False).first()
         st.dataframe(

@@ -235,8 +235,9 @@ def test_an_unchanged_project_builds_nothing(slim: SlimCI) -> None:
     results, _, out = slim.ci_slim()
     assert results == []
     assert "Nothing changed since production" in out
-    with closing(_connect(ci=slim.ci_db, prod=slim.prod_db)) as con:
-        assert catalog_relations(con, "ci") == set()
+    if slim.ci_db.exists():  # with nothing selected dbt does not even open it
+        with closing(_connect(ci=slim.ci_db, prod=slim.prod_db)) as con:
+            assert catalog_relations(con, "ci") == set()
 
 
 def test_a_changed_staging_model_builds_it_and_its_descendants_like_a_full_build(
