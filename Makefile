@@ -79,3 +79,14 @@ ci-slim: install ## build only state:modified+ into a CI database, deferring to 
 
 test-fast: install ## the fast tests: everything not marked `slow` (what pull requests run)
 	$(BIN)/python -m pytest -m "not slow"
+
+# --- Governance (README, "Governance: roles, PII and erasure") -------------------------------------
+.PHONY: roles erase
+
+roles: install ## Postgres roles loader/transformer/bi_reader and their grants (admin PG* vars)
+	$(BIN)/python -m governance roles
+
+erase: install ## erase one customer everywhere: CUSTOMER_ID=N [REQUESTED_BY=who] [TARGET=...]
+	@test -n "$(CUSTOMER_ID)" || { echo "usage: make erase CUSTOMER_ID=N [REQUESTED_BY=who] [TARGET=duckdb|postgres]" >&2; exit 2; }
+	$(BIN)/python -m governance erase --customer-id "$(CUSTOMER_ID)" --target $(TARGET) \
+		$(if $(REQUESTED_BY),--requested-by "$(REQUESTED_BY)")

@@ -14,6 +14,10 @@ import pandas as pd
 # Commands whose run_results.json holds build/test outcomes (others, e.g. `docs generate` or
 # `compile`, overwrite the file with compilation results only).
 BUILD_COMMANDS = frozenset({"build", "run", "test", "seed", "snapshot"})
+# Node statuses in run_results.json that mean "did not pass" ("no-op": exposures, "success" and
+# "pass": fine).
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+WARNING_STATUSES = frozenset({"warn", "skipped"})
 DEFAULT_FRESHNESS_HOURS = (36.0, 72.0)  # warn, error: the sources' YAML defaults
 _PERIOD_HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0}
 
@@ -44,9 +48,17 @@ class RunResults:
         tests = self.results[self.results["resource_type"].isin(["test", "unit_test"])]
         return Counter(tests["status"])
 
-    def problems(self) -> pd.DataFrame:
-        bad = self.results[~self.results["status"].isin(["success", "pass"])]
-        return bad[["unique_id", "status", "failures", "message"]]
+    def failed(self) -> pd.DataFrame:
+        """Nodes that errored or failed (a failed test, a model that did not build)."""
+        return self._with_status(FAILED_STATUSES)
+
+    def warned(self) -> pd.DataFrame:
+        """Tests that warned (severity warn) and nodes skipped after an upstream failure."""
+        return self._with_status(WARNING_STATUSES)
+
+    def _with_status(self, statuses: frozenset[str]) -> pd.DataFrame:
+        rows = self.results[self.results["status"].isin(statuses)]
+        return rows[["unique_id", "status", "failures", "message"]]
 
 
 def read_run_results(target_path: Path) -> RunResults | None:

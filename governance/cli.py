@@ -76,4 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GovernanceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        # database errors (e.g. the admin lacks a privilege): one line, not a traceback
+        if type(exc).__module__.split(".")[0] not in ("psycopg2", "duckdb", "_duckdb"):
+            raise
+        lines = str(exc).strip().splitlines()
+        print(f"error: {type(exc).__name__}: {lines[0] if lines else ''}", file=sys.stderr)
+        return 1
     return 0

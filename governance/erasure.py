@@ -384,6 +384,8 @@ def erase(
         raise GovernanceError("--requested-by must name who asked for the erasure")
     if customer_id < 0:
         raise GovernanceError(f"{customer_id} is not a customer id (-1 is the unknown member)")
+    if not pii.hash_key():
+        raise GovernanceError("PII_HASH_KEY is set but empty; set the warehouse's key")
     if pii.using_dev_key():
         say("warning: PII_HASH_KEY is not set; using the development key")
     erasure_id = uuid.uuid4().hex

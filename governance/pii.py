@@ -19,7 +19,9 @@ DEV_KEY = "dev-only-pii-hash-key-do-not-use-in-production"
 
 
 def hash_key() -> str:
-    return os.environ.get(KEY_ENV) or DEV_KEY
+    """PII_HASH_KEY, else the development key: exactly dbt's env_var('PII_HASH_KEY', default)
+    (so a variable set to the empty string means an empty key, as in dbt)."""
+    return os.environ.get(KEY_ENV, DEV_KEY)
 
 
 def using_dev_key() -> bool:

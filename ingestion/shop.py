@@ -21,8 +21,11 @@ import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
+from dlt.common.configuration.container import Container
+from dlt.common.destination import DestinationCapabilitiesContext
+from dlt.common.libs.pyarrow import get_py_arrow_datatype
 from dlt.destinations.sql_client import SqlClientBase
-from dlt.sources.sql_database import sql_table
+from dlt.sources.sql_database import TableLoader, sql_table
 
 from ingestion.quarantine import quarantine_hints, quarantine_row, record_json
 
@@ -33,6 +36,7 @@ CURSOR = "updated_at"
 HARD_DELETED_AT = "_hard_deleted_at"
 LOADED_AT = "_loaded_at"
 DATETIME_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*"
+ZONE_GLOB = "*[-+Zz]*"  # after the date part: a zone offset, but SQLite holds naive UTC
 UPDATE_BATCH = 1000
 
 
@@ -61,15 +65,16 @@ def _value_check(column: sa.Column[Any]) -> tuple[sa.ColumnElement[bool], str] |
         return storage == "integer", "integer"
     if isinstance(sql_type, sa.Numeric):
         return storage.in_(["integer", "real"]), "number"
-    if isinstance(sql_type, sa.DateTime):
+    if isinstance(sql_type, (sa.DateTime, sa.Date)):
         text = sa.type_coerce(column, sa.String)
         return (
             sa.and_(
                 storage == "text",
                 text.op("GLOB")(DATETIME_GLOB),
+                sa.not_(sa.func.substr(text, 11).op("GLOB")(ZONE_GLOB)),
                 sa.func.datetime(text).is_not(None),
             ),
-            "timestamp",
+            "timestamp" if isinstance(sql_type, sa.DateTime) else "date",
         )
     if isinstance(sql_type, sa.String):
         return storage == "text", "text"
@@ -119,6 +124,79 @@ class TypeChecks:
         return reason
 
 
+# how SQLite hands over values of these Arrow types (the rest arrive as they are)
+SQLITE_STORAGE = {
+    pa.types.is_timestamp: pa.string(),
+    pa.types.is_date32: pa.string(),
+    pa.types.is_decimal: pa.float64(),
+    pa.types.is_boolean: pa.int64(),
+}
+SQLITE_TYPES = (pa.types.is_integer, pa.types.is_string, pa.types.is_floating, *SQLITE_STORAGE)
+
+
+def _sqlite_storage(arrow_type: pa.DataType) -> pa.DataType:
+    for is_type, storage in SQLITE_STORAGE.items():
+        if is_type(arrow_type):
+            return storage
+    return arrow_type
+
+
+def _from_sqlite(column: pa.Array, arrow_type: pa.DataType) -> pa.Array:
+    if pa.types.is_timestamp(arrow_type):  # naive text holding UTC
+        return column.cast(pa.timestamp(arrow_type.unit)).cast(arrow_type)
+    return column.cast(arrow_type)
+
+
+class SqliteArrowLoader(TableLoader):
+    """Builds the Arrow tables from raw SQLite values, a whole column per conversion.
+
+    The pyarrow backend's default path converts every value in SQLAlchemy first (DATETIME text
+    via fromisoformat, NUMERIC via Decimal), which costs ~4x everything else in the extract. The
+    type checks of the query guarantee each value's storage class, so Arrow's casts (which raise
+    rather than coerce) do the same conversions in bulk.
+    """
+
+    def _load_rows(self, query: Any, backend_kwargs: dict[str, Any]) -> Iterator[Any]:
+        names = [c.name for c in query.selected_columns]
+        types = self._arrow_types(names)
+        if types is None:  # a column type without a bulk conversion: the default path
+            yield from super()._load_rows(query, backend_kwargs)
+            return
+        storage = pa.struct(
+            [pa.field(n, _sqlite_storage(t)) for n, t in zip(names, types, strict=True)]
+        )
+        schema = pa.schema(
+            pa.field(n, t, nullable=self.columns[n].get("nullable", True))
+            for n, t in zip(names, types, strict=True)
+        )
+        raw = query.with_only_columns(
+            *(sa.type_coerce(c, sa.types.NullType()).label(c.name) for c in query.selected_columns)
+        )
+        with self.engine.connect() as conn:
+            result = conn.execute(raw)
+            try:
+                while rows := result.cursor.fetchmany(self.chunk_size):
+                    columns = pa.array(rows, type=storage).flatten()
+                    arrays = [_from_sqlite(c, t) for c, t in zip(columns, types, strict=True)]
+                    yield pa.Table.from_arrays(arrays, schema=schema)
+            finally:
+                result.close()
+
+    def _arrow_types(self, names: list[str]) -> list[pa.DataType] | None:
+        caps = Container().get(DestinationCapabilitiesContext)
+        caps = caps or DestinationCapabilitiesContext.generic_capabilities()
+        types = []
+        for name in names:
+            column = self.columns.get(name, {})
+            if "data_type" not in column:
+                return None
+            arrow_type = get_py_arrow_datatype(column, caps, "UTC")
+            if not any(is_type(arrow_type) for is_type in SQLITE_TYPES):
+                return None
+            types.append(arrow_type)
+        return types
+
+
 def _add_raw_columns(loaded_at: dt.datetime) -> Any:
     """`_loaded_at` and a null `_hard_deleted_at` (an upserted row exists, so it is not deleted).
 
@@ -156,6 +234,7 @@ def shop_source(
             reflection_level="full",
             type_adapter_callback=_timestamptz,
             query_adapter_callback=only_valid_rows,
+            table_loader_class=SqliteArrowLoader if checks.enabled else None,
             incremental=dlt.sources.incremental(CURSOR),
             write_disposition={"disposition": "merge", "strategy": "upsert"},
         )
@@ -185,14 +264,28 @@ def widened_tables(pipeline: dlt.Pipeline, source: Any) -> list[str]:
 def _rejected_rows(
     engine: sa.Engine, metadata: sa.MetaData, checks: TypeChecks, quarantined_at: dt.datetime
 ) -> Iterator[list[dict[str, Any]]]:
-    """Every row that fails its type checks (a full scan: a bad row may carry a bad cursor)."""
+    """Rows failing their type checks, among those changed since the previous scan.
+
+    The scan keeps its own window start per table in resource state (saved with the load
+    package): the newest `updated_at` seen that starts with a digit. Rows whose `updated_at` is
+    itself not a timestamp mostly sort outside the digits (numbers and text below "0", text from
+    ":" on), so the scan always includes them; the insert-only merge of `_quarantine` keeps them
+    once.
+    """
+    scanned = dlt.current.resource_state().setdefault("scanned_from", {})
     for name in SHOP_TABLES:
         table = metadata.tables[f"{metadata.schema}.{name}" if metadata.schema else name]
-        valid = checks.valid(table)
-        # raw driver values: typed result processors would fail on exactly these rows
-        raw = [sa.type_coerce(c, sa.types.NullType()).label(c.name) for c in table.columns]
-        query = sa.select(*raw, checks.reason(table).label("_reason")).where(sa.not_(valid))
+        cursor = sa.type_coerce(table.c[CURSOR], sa.String)
         with engine.connect() as conn:
+            newest = conn.execute(
+                sa.select(sa.func.max(cursor)).where(cursor >= "0", cursor < ":")
+            ).scalar()
+            # raw driver values: typed result processors would fail on exactly these rows
+            raw = [sa.type_coerce(c, sa.types.NullType()).label(c.name) for c in table.columns]
+            query = sa.select(*raw, checks.reason(table).label("_reason"))
+            query = query.where(sa.not_(checks.valid(table)))
+            if since := scanned.get(name):
+                query = query.where(sa.or_(cursor >= since, cursor < "0", cursor >= ":"))
             rows = [
                 quarantine_row(
                     name,
@@ -202,14 +295,22 @@ def _rejected_rows(
                 )
                 for row in conn.execute(query).mappings()
             ]
+        if newest is not None:
+            scanned[name] = newest
         if rows:
             yield rows
 
 
 def _source_keys(engine: sa.Engine, table: sa.Table, key: str) -> pa.Array:
+    """All primary keys of a source table, read in bulk from the driver."""
+    single = pa.struct([pa.field(key, pa.int64())])
+    chunks = []
     with engine.connect() as conn:
-        result = conn.execute(sa.select(table.c[key]))
-        return pa.array([row[0] for row in result], type=pa.int64())
+        result = conn.execute(sa.select(sa.type_coerce(table.c[key], sa.types.NullType())))
+        while rows := result.cursor.fetchmany(1_000_000):
+            chunks.append(pa.array(rows, type=single).field(0))
+        result.close()
+    return pa.concat_arrays(chunks) if chunks else pa.array([], pa.int64())
 
 
 def mark_hard_deletes(

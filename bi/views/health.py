@@ -179,12 +179,15 @@ def render() -> None:
         return
     counts = results.counts()
     st.dataframe(counts)
-    problems = results.problems()
-    if problems.empty:
+    failed, warned = results.failed(), results.warned()
+    if failed.empty and warned.empty:
         st.success("Every model, snapshot, seed and test of the last build passed.")
-    else:
-        st.error(f"{len(problems)} node(s) did not pass in the last build.")
-        st.dataframe(problems, hide_index=True)
+    if not failed.empty:
+        st.error(f"{len(failed)} node(s) failed in the last build.")
+        st.dataframe(failed, hide_index=True)
+    if not warned.empty:
+        st.warning(f"{len(warned)} node(s) warned or were skipped in the last build.")
+        st.dataframe(warned, hide_index=True)
 
 
 render()

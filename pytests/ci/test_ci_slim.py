@@ -42,8 +42,12 @@ PROJECT_ITEMS = (
     "analyses",
     "docs",
 )
-STAGING_MODEL, STAGING_COLUMN = "stg_marketing__campaigns", "campaign_name"
-INCREMENTAL_MODEL = "fct_orders"
+# A staging model with few descendants and a free-text column no test constrains (the first
+# that exists): the test upper-cases that column, a real change that flows downstream.
+STAGING_CHANGES = (
+    ("stg_shop__categories", "category_name"),
+    ("stg_marketing__campaigns", "campaign_name"),
+)
 RELATION_TYPES = ("model", "seed", "snapshot")
 
 
@@ -243,28 +247,30 @@ def test_an_unchanged_project_builds_nothing(slim: SlimCI) -> None:
 def test_a_changed_staging_model_builds_it_and_its_descendants_like_a_full_build(
     slim: SlimCI,
 ) -> None:
-    path = slim.path_of(STAGING_MODEL)
+    names = {n["name"] for n in slim.prod_manifest()["nodes"].values()}
+    model, column = next((m, c) for m, c in STAGING_CHANGES if m in names)
     # A real change: upper-case one column (DuckDB's `select * replace`), which flows downstream.
     with edited(
-        path,
+        slim.path_of(model),
         lambda sql: (
             f"with slim_ci_original as (\n{sql}\n)\n"
-            f"select * replace (upper({STAGING_COLUMN}) as {STAGING_COLUMN})"
-            " from slim_ci_original\n"
+            f"select * replace (upper({column}) as {column}) from slim_ci_original\n"
         ),
     ):
         results, manifest, _ = slim.ci_slim()
         _ok(results)
-        changed = _node(manifest, STAGING_MODEL)["unique_id"]
+        changed = _node(manifest, model)["unique_id"]
         expected = descendants(manifest, [changed])
         assert {r["unique_id"] for r in results} == expected
         assert any(uid.startswith("model.") and uid != changed for uid in expected)
         slim_relations = built_relations(results, manifest)
 
-        # The full build of the changed project, on the same raw data, into its own file.
+        # The full build of the changed project, on the same raw data, into its own file (its
+        # data tests skipped: they do not change the data, and the slim build ran them).
         full = slim.root / "full"
+        full_build = [DBT, "build", "--target", "ci", "--project-dir", str(slim.project)]
         run_command(
-            [DBT, "build", "--target", "ci", "--project-dir", str(slim.project)],
+            [*full_build, "--exclude-resource-type", "test", "unit_test"],
             {
                 **slim.env,
                 "CI_DUCKDB_PATH": str(full / "fullbuild.duckdb"),
@@ -282,21 +288,28 @@ def test_a_changed_staging_model_builds_it_and_its_descendants_like_a_full_build
         for relation in slim_relations.values():
             assert differing_rows(con, f"ci.{relation}", f"fullbuild.{relation}") == 0, relation
         staging = slim_relations[changed]
-        names = con.execute(f"select {STAGING_COLUMN} from ci.{staging}").fetchall()  # noqa: S608
-        assert names and all(name == (name.upper() if name else name) for (name,) in names)
+        values = con.execute(f"select {column} from ci.{staging}").fetchall()  # noqa: S608
+        assert values and all(v == (v.upper() if v else v) for (v,) in values)
         assert differing_rows(con, f"ci.{staging}", f"prod.{staging}") > 0
 
 
 def test_an_incremental_model_builds_against_deferred_parents(slim: SlimCI) -> None:
-    path = slim.path_of(INCREMENTAL_MODEL)
-    assert _node(slim.prod_manifest(), INCREMENTAL_MODEL)["config"]["materialized"] == "incremental"
-    with edited(path, lambda sql: sql + "\n-- slim CI: a comment changes the checksum only\n"):
+    prod = slim.prod_manifest()
+    incremental = [
+        n for n in prod["nodes"].values() if n["config"].get("materialized") == "incremental"
+    ]
+    assert incremental, "the project has no incremental model"
+    # the one with the fewest descendants: the cheapest slim build
+    name = min(incremental, key=lambda n: len(descendants(prod, [n["unique_id"]])))["name"]
+    with edited(
+        slim.path_of(name), lambda sql: sql + "\n-- slim CI: a comment changes the checksum only\n"
+    ):
         first, manifest, _ = slim.ci_slim()
         # again on the same CI database: now the model exists, so it runs incrementally
         second, _, _ = slim.ci_slim("--keep-ci-database")
     for results in (first, second):
         _ok(results)
-    uid = _node(manifest, INCREMENTAL_MODEL)["unique_id"]
+    uid = _node(manifest, name)["unique_id"]
     assert {r["unique_id"] for r in first} == descendants(manifest, [uid])
     code = {run: next(r for r in results if r["unique_id"] == uid)["compiled_code"]
             for run, results in (("full", first), ("incremental", second))}  # fmt: skip

@@ -103,7 +103,10 @@ def test_outage_fails_clearly_and_keeps_cursors(world, warehouse, ingest, api_se
 
 
 def test_malformed_records_are_quarantined_and_the_rest_loaded(world, ingest, api_server, oracle):
-    simulator.advance(world, days=1, malformed=True)  # one shop row gets quantity = 'one' etc.
+    with api_server() as url:
+        ingest(url, sources=("shop",))
+    # a new shop row gets quantity = 'one'; every API page's first record a wrong-type field
+    simulator.advance(world, days=1, malformed=True)
     with api_server(Faults(frozenset({"malformed"}), every=1)) as url:
         report = ingest(url)
     assert report.succeeded

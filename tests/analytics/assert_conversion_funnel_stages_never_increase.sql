@@ -37,8 +37,8 @@ totals as (
     select
         cast(null as date) as session_start_date,
         'all' as landing_channel,
-        (select sum(funnel.sessions) from funnel) as funnel_sessions,
-        (select count(*) from sessions) as fact_sessions
+        (select sum(funnel.sessions) as total_sessions from funnel) as funnel_sessions,
+        (select count(*) as total_sessions from sessions) as fact_sessions
 
 ),
 

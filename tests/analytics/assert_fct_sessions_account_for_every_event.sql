@@ -52,8 +52,10 @@ event_totals as (
 
     select
         'all events' as session_id,
-        (select count(*) from staged_events) as expected_events,
-        (select sum(fact_sessions.event_count) from fact_sessions) as actual_events
+        (select count(*) as total_events from staged_events) as expected_events,
+        (
+            select sum(fact_sessions.event_count) as total_events from fact_sessions
+        ) as actual_events
 
 ),
 

@@ -3,7 +3,7 @@
 -- they) are 'no_purchase'. Returns the offending customers.
 {%- set segments = ['other', 'no_purchase'] -%}
 {%- for rule in var('rfm_segments') -%}
-    {%- do segments.append(rule['segment']) -%}
+{%- do segments.append(rule['segment']) -%}
 {%- endfor %}
 
 with

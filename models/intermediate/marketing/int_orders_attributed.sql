@@ -18,6 +18,17 @@ orders as (
 
 ),
 
+order_windows as (
+
+    select
+        order_id,
+        customer_id,
+        ordered_at,
+        {{ dbt.dateadd('hour', -1 * lookback_hours, 'ordered_at') }} as window_start_at
+    from orders
+
+),
+
 sessions as (
 
     select * from {{ ref('int_web_sessions_aggregated') }}
@@ -57,7 +68,7 @@ touches as (
 order_touches as (
 
     select
-        orders.order_id,
+        order_windows.order_id,
         touches.session_id,
         touches.session_start_at,
         touches.landing_channel,
@@ -66,17 +77,15 @@ order_touches as (
         touches.utm_medium,
         touches.utm_campaign,
         row_number() over (
-            partition by orders.order_id
+            partition by order_windows.order_id
             order by touches.session_start_at desc, touches.session_id desc
         ) as touch_rank
-    from orders
+    from order_windows
     inner join touches
         on
-            orders.customer_id = touches.customer_id
-            and touches.session_start_at <= orders.ordered_at
-            and touches.session_start_at >= {{ dbt.dateadd(
-                'hour', -1 * lookback_hours, 'orders.ordered_at'
-            ) }}
+            order_windows.customer_id = touches.customer_id
+            and order_windows.ordered_at >= touches.session_start_at
+            and order_windows.window_start_at <= touches.session_start_at
 
 ),
 

@@ -9,6 +9,7 @@
     config(
         materialized='incremental',
         unique_key='payment_id',
+        indexes=fact_indexes('payment_id'),
         incremental_strategy='delete+insert',
         on_schema_change='fail',
     )

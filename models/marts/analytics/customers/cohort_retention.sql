@@ -56,9 +56,11 @@ months as (
     select distinct calendar.month_start_date as activity_month
     from calendar
     where
-        calendar.month_start_date >= (select min(cohorts.cohort_month) from cohorts)
+        calendar.month_start_date >= (select min(cohorts.cohort_month) as first_month from cohorts)
         and calendar.month_start_date <= (
-            select cast({{ dbt.date_trunc('month', 'max(orders.order_date)') }} as date)
+            select
+                cast({{ dbt.date_trunc('month', 'max(orders.order_date)') }} as date)
+                    as last_month
             from orders
         )
 

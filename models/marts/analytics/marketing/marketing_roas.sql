@@ -44,8 +44,8 @@ daily_spend as (
 daily_attributed as (
 
     select
-        coalesce(campaign_id, -1) as campaign_id,
         order_date as activity_date,
+        coalesce(campaign_id, -1) as campaign_id,
         count(*) as attributed_orders,
         sum(net_revenue_usd) as attributed_revenue_usd
     from attribution
@@ -57,9 +57,9 @@ daily_attributed as (
 joined as (
 
     select
+        daily_spend.spend_currency_code,
         coalesce(daily_spend.campaign_id, daily_attributed.campaign_id) as campaign_id,
         coalesce(daily_spend.activity_date, daily_attributed.activity_date) as activity_date,
-        daily_spend.spend_currency_code,
         coalesce(daily_spend.impressions, 0) as impressions,
         coalesce(daily_spend.clicks, 0) as clicks,
         coalesce(daily_spend.spend_amount, 0) as spend_amount,
@@ -85,8 +85,10 @@ final as (
         {{ date_key('joined.activity_date') }} as activity_date_key,
         cast(joined.impressions as bigint) as impressions,
         cast(joined.clicks as bigint) as clicks,
-        cast(coalesce(joined.spend_currency_code, campaigns.currency_code) as {{ dbt.type_string() }})
-            as spend_currency_code,
+        cast(
+            coalesce(joined.spend_currency_code, campaigns.currency_code)
+            as {{ dbt.type_string() }}
+        ) as spend_currency_code,
         cast(joined.spend_amount as {{ type_money() }}) as spend_amount,
         cast(joined.spend_amount_usd as {{ type_money() }}) as spend_amount_usd,
         cast(joined.attributed_orders as bigint) as attributed_orders,

@@ -42,11 +42,11 @@ revenue_orders as (
         orders.order_date,
         orders.customer_id,
         orders.sales_channel,
-        coalesce(customers.country_code, 'unknown') as country_code,
         orders.currency_code,
         orders.units,
         orders.net_revenue,
-        orders.net_revenue_usd
+        orders.net_revenue_usd,
+        coalesce(customers.country_code, 'unknown') as country_code
     from orders
     left join customers
         on orders.customer_key = customers.customer_key
@@ -59,8 +59,8 @@ order_days as (
     select calendar.date_day as order_date
     from calendar
     where
-        calendar.date_day >= (select min(orders.order_date) from orders)
-        and calendar.date_day <= (select max(orders.order_date) from orders)
+        calendar.date_day >= (select min(orders.order_date) as first_date from orders)
+        and calendar.date_day <= (select max(orders.order_date) as last_date from orders)
 
 ),
 

@@ -37,8 +37,12 @@ months as (
     select distinct calendar.month_start_date
     from calendar
     where
-        calendar.month_start_date >= (select min(order_months.month_start_date) from order_months)
-        and calendar.month_start_date <= (select max(order_months.month_start_date) from order_months)
+        calendar.month_start_date >= (
+            select min(order_months.month_start_date) as first_month from order_months
+        )
+        and calendar.month_start_date <= (
+            select max(order_months.month_start_date) as last_month from order_months
+        )
 
 ),
 
@@ -102,7 +106,7 @@ final as (
         cast(
             extract(year from month_start_date) * 100 + extract(month from month_start_date)
             as integer
-        ) as year_month,
+        ) as month_key,
         cast(orders as bigint) as orders,
         cast(unique_customers as bigint) as unique_customers,
         cast(net_revenue_usd as {{ type_money() }}) as net_revenue_usd,
