@@ -54,7 +54,7 @@ docs: install ## generate and serve the dbt docs on 127.0.0.1:DOCS_PORT
 bi: install ## serve the Streamlit dashboards on 127.0.0.1:BI_PORT (BI_TARGET=duckdb|postgres)
 	BI_TARGET=$${BI_TARGET:-$(TARGET)} $(BIN)/python -m streamlit run bi/app.py \
 		--server.address 127.0.0.1 --server.port $(BI_PORT) --server.headless true \
-		--browser.gatherUsageStats false
+		--browser.gatherUsageStats false --client.toolbarMode viewer
 
 clean: ## remove the local warehouse, the simulated sources and dbt artifacts
 	rm -rf target logs .sim $(DUCKDB_PATH) $(DUCKDB_PATH).wal

@@ -107,6 +107,20 @@ def chart(spec: alt.TopLevelMixin) -> None:
     st.altair_chart(spec)
 
 
+def table(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> None:
+    """A dataframe with money (`*_usd`) in dollars, `percent` columns as percentages and other
+    fractional numbers to two decimals."""
+    config: dict[str, Any] = {}
+    for column in frame.columns:
+        if column in percent:
+            config[column] = st.column_config.NumberColumn(format="percent")
+        elif str(column).endswith("_usd"):
+            config[column] = st.column_config.NumberColumn(format="dollar")
+        elif pd.api.types.is_float_dtype(frame[column]):
+            config[column] = st.column_config.NumberColumn(format="%.2f")
+    st.dataframe(frame, hide_index=True, column_config=config)
+
+
 def date_range(frame: pd.DataFrame, column: str, key: str) -> tuple[dt.date, dt.date]:
     """A sidebar date range over `frame[column]`, defaulting to everything."""
     first = pd.Timestamp(frame[column].min()).date()

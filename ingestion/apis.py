@@ -64,7 +64,9 @@ def _restatement_window(cursor: dt.datetime | None) -> str | None:
     return (cursor.astimezone(dt.UTC).date() - dt.timedelta(days=RESTATEMENT_DAYS)).isoformat()
 
 
-UPSERT = {"disposition": "merge", "strategy": "upsert"}
+# delete-insert de-duplicates the staged rows by key, so a load job that dlt replays after a
+# crash can not double rows; the newest `updated_at` wins
+LATEST_WINS = {"disposition": "merge", "strategy": "delete-insert"}
 
 EVENTS = Feed(
     table="events",
@@ -90,7 +92,7 @@ EVENTS = Feed(
         "received_at": ("timestamp", True),
     },
     primary_key=("event_id",),
-    # a duplicate delivery never replaces the first one
+    # a duplicate delivery never replaces the first one (crash replays: see replays.py)
     write_disposition={"disposition": "merge", "strategy": "insert-only"},
     first_delivery_wins=True,
 )
@@ -116,7 +118,7 @@ CAMPAIGNS = Feed(
         "updated_at": ("timestamp", True),
     },
     primary_key=("campaign_id",),
-    write_disposition=UPSERT,
+    write_disposition=LATEST_WINS,
 )
 AD_SPEND = Feed(
     table="ad_spend",
@@ -137,7 +139,7 @@ AD_SPEND = Feed(
         "updated_at": ("timestamp", True),
     },
     primary_key=("date", "campaign_id"),
-    write_disposition=UPSERT,
+    write_disposition=LATEST_WINS,
 )
 FEEDS = {"web": (EVENTS,), "marketing": (CAMPAIGNS, AD_SPEND)}
 
@@ -204,6 +206,8 @@ def _columns(feed: Feed) -> dict[str, dict[str, Any]]:
     for column in columns.values():
         if column["data_type"] == "timestamp":
             column["timezone"] = True
+    if feed.write_disposition is LATEST_WINS:
+        columns[feed.cursor]["dedup_sort"] = "desc"
     columns[LOADED_AT] = {"data_type": "timestamp", "timezone": True, "nullable": True}
     return columns
 

@@ -12,7 +12,7 @@ from typing import Any
 import dlt
 
 from governance import suppression
-from ingestion import apis, quarantine, runlog, settings, shop
+from ingestion import apis, quarantine, replays, runlog, settings, shop
 from ingestion.destinations import make_pipeline
 from ingestion.report import IngestionError, PipelineReport, RunReport
 
@@ -124,6 +124,10 @@ def _normalize_and_load(
     with pipeline.sql_client() as client:
         if not client.has_dataset():
             client.create_dataset()
+        tables = replays.insert_only_tables(pipeline)
+        if info.loads_ids and (removed := replays.collapse(client, tables, info.loads_ids)):
+            name = pipeline.pipeline_name
+            print(f"{name}: removed {removed} rows doubled by a replayed load job", file=sys.stderr)
         quarantine.create_table(client)
         report.add_rows(report.rows_quarantined, quarantine.count_new(client, info.loads_ids))
     for package in info.load_packages:

@@ -1,6 +1,6 @@
 """The shop OLTP database -> `raw_shop`, with dlt's `sql_table` on the pyarrow backend.
 
-Each table loads incrementally on `updated_at` and is merged (upsert) on its primary key. The
+Each table loads incrementally on `updated_at` and is merged on its primary key. The
 cursor is dlt's default closed range (`updated_at >= last value`) with the rows at the boundary
 de-duplicated from state, so rows updated in the same instant as the last cursor value are
 never missed. Soft deletes are just the `deleted_at` column. Hard deletes are found after the
@@ -236,8 +236,11 @@ def shop_source(
             query_adapter_callback=only_valid_rows,
             table_loader_class=SqliteArrowLoader if checks.enabled else None,
             incremental=dlt.sources.incremental(CURSOR),
-            write_disposition={"disposition": "merge", "strategy": "upsert"},
+            # delete-insert de-duplicates the staged rows by key (latest `updated_at` wins), so
+            # a load job that dlt replays after a crash can not double rows
+            write_disposition={"disposition": "merge", "strategy": "delete-insert"},
         )
+        resource.apply_hints(columns={CURSOR: {"dedup_sort": "desc"}})
         yield resource.add_map(_add_raw_columns(loaded_at))
 
     if checks.enabled:

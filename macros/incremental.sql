@@ -35,18 +35,3 @@
         or {{ updated_at }} >= {{ incremental_lookback_cutoff('last_updated_at') }}
     )
 {%- endmacro %}
-
-{#- Indexes of an incremental fact: on Postgres a unique index on the grain key (enforces the
-    grain and speeds up delete+insert and BI lookups); none on DuckDB, whose zone maps do the
-    job and whose ART indexes would only slow loads. -#}
-{% macro fact_indexes(unique_key) -%}
-    {{ return(adapter.dispatch('fact_indexes', 'ecommerce_warehouse')(unique_key)) }}
-{%- endmacro %}
-
-{% macro default__fact_indexes(unique_key) -%}
-    {{ return([]) }}
-{%- endmacro %}
-
-{% macro postgres__fact_indexes(unique_key) -%}
-    {{ return([{'columns': [unique_key], 'unique': true}]) }}
-{%- endmacro %}

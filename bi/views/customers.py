@@ -39,7 +39,8 @@ def retention_heatmap(cohorts: pd.DataFrame) -> alt.LayerChart:
         text=alt.Text("retention:Q", format=".0%"),
         color=alt.condition("datum.retention > 0.5", alt.value("white"), alt.value("black")),
     )
-    return (cells + labels).properties(height=max(120, 36 * frame["cohort"].nunique()))
+    # Streamlit fits the whole chart, axes included, in `height`.
+    return (cells + labels).properties(height=110 + 36 * frame["cohort"].nunique())
 
 
 def render() -> None:
@@ -100,7 +101,7 @@ def render() -> None:
                 )
                 .properties(height=260)
             )
-            st.dataframe(segments, hide_index=True)
+            ui.table(segments)
     with right:
         st.subheader("Lifetime value")
         buckets = ui.load(queries.CUSTOMER_LTV_BUCKETS)

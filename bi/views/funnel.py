@@ -96,14 +96,7 @@ def render() -> None:
         )
     with right:
         st.subheader("Stage by stage")
-        st.dataframe(
-            stages,
-            hide_index=True,
-            column_config={
-                "of_all_sessions": st.column_config.NumberColumn(format="percent"),
-                "step_rate": st.column_config.NumberColumn(format="percent"),
-            },
-        )
+        ui.table(stages, percent=("of_all_sessions", "step_rate"))
 
     st.subheader("Conversion rate over time")
     per_day = selected.groupby("session_start_date", as_index=False)[COUNTS].sum()
@@ -127,11 +120,7 @@ def render() -> None:
     )
 
     st.subheader("By landing channel")
-    st.dataframe(
-        by_channel(selected),
-        hide_index=True,
-        column_config={"conversion_rate": st.column_config.NumberColumn(format="percent")},
-    )
+    ui.table(by_channel(selected), percent=("conversion_rate",))
 
 
 render()

@@ -131,7 +131,7 @@ def render() -> None:
                 ),
                 tooltip=["table", "last_loaded_at", alt.Tooltip("age_hours", format=".1f")],
             )
-            .properties(height=max(120, 22 * len(bars)))
+            .properties(height=80 + 26 * len(bars))
         )
         st.dataframe(
             fresh[["source_name", "table_name", "last_loaded_at", "age_hours", "row_count"]]

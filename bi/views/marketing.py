@@ -80,11 +80,7 @@ def render() -> None:
         alt.Chart(pd.DataFrame({"roas": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(x="roas:Q")
     )
     ui.chart((bars + break_even).properties(height=max(200, 28 * len(with_spend))))
-    st.dataframe(
-        campaigns,
-        hide_index=True,
-        column_config={"ctr": st.column_config.NumberColumn("CTR", format="percent")},
-    )
+    ui.table(campaigns, percent=("ctr",))
 
     st.subheader("Spend and attributed revenue over time")
     per_day = selected.groupby("activity_date", as_index=False)[

@@ -103,12 +103,12 @@ def render() -> None:
         st.subheader("By sales channel")
         channels = breakdown(selected[selected["grain"] == "sales_channel"], "sales_channel")
         ui.chart(bar(channels, "sales_channel", color=True))
-        st.dataframe(channels, hide_index=True)
+        ui.table(channels)
     with country_col:
         st.subheader("By customer country")
         countries = breakdown(selected[selected["grain"] == "country"], "country_code")
         ui.chart(bar(countries.head(15), "country_code"))
-        st.dataframe(countries, hide_index=True)
+        ui.table(countries)
 
     monthly = ui.load(queries.SALES_MONTHLY)
     if monthly is not None and not monthly.empty:
@@ -141,7 +141,7 @@ def render() -> None:
     products = ui.load(queries.TOP_PRODUCTS, start_date=period[0], end_date=period[1])
     if products is not None:
         st.subheader("Top products by revenue")
-        st.dataframe(products, hide_index=True)
+        ui.table(products)
 
 
 render()

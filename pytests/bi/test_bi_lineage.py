@@ -60,7 +60,7 @@ def test_lineage_graph_of_fct_orders_shows_its_parents(
     page.wait_for_function(
         "() => document.querySelector('#cy')?._cyreg?.cy?.nodes().length > 0", timeout=30_000
     )
-    page.locator("a[title='View Fullscreen']").click()
+    page.locator("a[title='View Fullscreen']").locator("visible=true").click()
     page.wait_for_timeout(1500)  # layout animation
     nodes = {node["id"]: node for node in page.evaluate(VISIBLE_NODES_JS)}
     for parent in parents:
@@ -83,8 +83,11 @@ def test_dashboard_exposure_is_documented(
     url, manifest = docs_site
     exposure = manifest["exposures"][SALES_EXPOSURE]
     page.goto(f"{url}/#!/exposure/{SALES_EXPOSURE}")
-    page.wait_for_selector("text=http://127.0.0.1:8501/sales", timeout=60_000)
+    link = page.locator("a", has_text="View this exposure")
+    link.wait_for(timeout=60_000)
+    assert link.get_attribute("href") == "http://127.0.0.1:8501/sales"
     text = page.inner_text("body")
+    assert "analytics-engineering" in text  # the owner
     for node in exposure["depends_on"]["nodes"]:
         assert node.rsplit(".", 1)[1] in text
     assert browser_log.page_errors == []

@@ -13,15 +13,15 @@ import pytest
 import simulator
 
 # Runs the real CLI in a subprocess that SIGKILLs itself at a chosen point of a chosen pipeline:
-# right after dlt's extract or normalize step, or inside the load between the staging copy and
-# the merge into the raw table.
+# right after dlt's extract or normalize step, or inside the load right after the warehouse
+# committed a table's file but before dlt recorded that (so the next run loads it again).
 DRIVER = """
 import os, signal, sys
 from ingestion.cli import main
+from dlt.common.storages.load_package import PackageStorage
 from dlt.pipeline.pipeline import Pipeline
-from dlt.destinations.impl.duckdb.sql_client import DuckDbSqlClient
 
-point, victim = os.environ["KILL_AT"], os.environ["KILL_PIPELINE"]
+point, victim, table = os.environ["KILL_AT"], os.environ["KILL_PIPELINE"], os.environ["TABLE"]
 
 def die():
     os.kill(os.getpid(), signal.SIGKILL)
@@ -35,17 +35,15 @@ if point in ("extract", "normalize"):
         return result
     setattr(Pipeline, point, killing_step)
 else:
-    execute = DuckDbSqlClient.execute_sql
-    def killing_execute(self, sql, *args, **kwargs):
-        if f'MERGE INTO "raw_{victim}".' in str(sql):
+    record = PackageStorage.save_pending_transition
+    def killing_record(self, load_id, file_name, state, *args, **kwargs):
+        if state == "completed" and file_name.startswith(table + ".") and ".sql" not in file_name:
             die()
-        return execute(self, sql, *args, **kwargs)
-    DuckDbSqlClient.execute_sql = killing_execute
+        return record(self, load_id, file_name, state, *args, **kwargs)
+    PackageStorage.save_pending_transition = killing_record
 
 sys.exit(main(sys.argv[1:]))
 """
-
-
 REPO = Path(__file__).resolve().parents[2]
 KEYS = {
     "customers": "customer_id",
@@ -67,32 +65,44 @@ def cli(*args: str, driver: Path | None = None, **env: str) -> subprocess.Comple
 
 
 @pytest.mark.parametrize(
-    ("point", "victim"), [("extract", "shop"), ("normalize", "web"), ("load", "shop")]
+    ("point", "victim", "table"),
+    [
+        ("extract", "shop", "orders"),
+        ("normalize", "web", "events"),
+        ("replayed load", "shop", "orders"),  # delete-insert merge
+        ("replayed load", "web", "events"),  # insert-only merge
+    ],
 )
-def test_killed_run_completes_on_next_run(point, victim, world, api_server, oracle, tmp_path):
+def test_killed_run_completes_on_next_run(
+    point, victim, table, world, api_server, oracle, tmp_path
+):
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
     shop_db_url = f"sqlite:///{world / 'shop.sqlite'}"
     with api_server() as url:
         args = ("--source", victim, "--shop-db-url", shop_db_url, "--api-url", url)
-        assert cli(*args).returncode == 0
+        first = cli(*args)
+        assert first.returncode == 0, first.stderr
+        assert f"raw_{victim}.{table}" in first.stdout  # the per-table summary
         simulator.advance(world, days=1)
 
-        killed = cli(*args, driver=driver, KILL_AT=point, KILL_PIPELINE=victim)
+        killed = cli(*args, driver=driver, KILL_AT=point, KILL_PIPELINE=victim, TABLE=table)
         assert killed.returncode == -signal.SIGKILL
 
         rerun = cli(*args)
         assert rerun.returncode == 0, rerun.stderr
         assert f"{victim}: completing the load of an interrupted run" in rerun.stderr
+        api_ids = sorted({e["event_id"] for e in oracle.api_records(url, "events")})
 
-        if victim == "web":
-            api_ids = sorted({e["event_id"] for e in oracle.api_records(url, "events")})
-            raw_ids = sorted(e for (e,) in oracle.query("SELECT event_id FROM raw_web.events"))
-            assert raw_ids == api_ids
-            return
-    for table, key in KEYS.items():
-        assert oracle.raw_shop_rows(table) == oracle.shop_rows(table), table
+    if victim == "web":
+        raw_ids = sorted(e for (e,) in oracle.query("SELECT event_id FROM raw_web.events"))
+        assert raw_ids == api_ids
+        if point == "replayed load":  # the file was loaded twice; its doubled rows collapsed
+            assert "rows doubled by a replayed load job" in rerun.stderr
+        return
+    for shop_table, key in KEYS.items():
+        assert oracle.raw_shop_rows(shop_table) == oracle.shop_rows(shop_table), shop_table
         (dupes,) = oracle.query(
-            f"SELECT count(*) - count(DISTINCT {key}) FROM raw_shop.{table}"  # noqa: S608
+            f"SELECT count(*) - count(DISTINCT {key}) FROM raw_shop.{shop_table}"  # noqa: S608
         )[0]
-        assert dupes == 0, table
+        assert dupes == 0, shop_table

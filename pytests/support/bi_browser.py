@@ -115,6 +115,8 @@ def streamlit_app(env: dict[str, str], log: Path) -> Iterator[StreamlitApp]:
         "false",
         "--server.fileWatcherType",
         "none",
+        "--client.toolbarMode",
+        "viewer",
     ]
     with _process(args, env, log) as process:
         url = f"http://127.0.0.1:{port}"
@@ -189,19 +191,23 @@ class BrowserLog:
 
 
 def wait_for_streamlit(page: Page, timeout_ms: int = 60_000) -> None:
-    """Until the script run is over: the status widget ("Running...") is gone and the page
-    stops changing for a moment."""
+    """Until the script run is over (the app root's `data-test-script-state` is notRunning, as
+    in Streamlit's own e2e tests) and the page, charts included, stopped changing for a second
+    (Vega-Lite draws after the run)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
     deadline = time.monotonic() + timeout_ms / 1000
     quiet_since = None
     previous = None
     while time.monotonic() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
         snapshot = page.evaluate(
-            "() => document.querySelectorAll('[data-testid]').length + ':' +"
-            " document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length"
+            """() => [
+                document.querySelector('[data-testid="stApp"]')
+                    ?.getAttribute('data-test-script-state'),
+                document.querySelectorAll('[data-testid]').length,
+                document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length,
+            ].join(':')"""
         )
-        if not running and snapshot == previous:
+        if snapshot.startswith("notRunning:") and snapshot == previous:
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since >= 1.0:
                 return
@@ -215,7 +221,9 @@ def wait_for_streamlit(page: Page, timeout_ms: int = 60_000) -> None:
 def metric(page: Page, label: str) -> str:
     """The value of the st.metric whose label is `label`."""
     box = page.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(f"^{label}$"))
+        has=page.locator(
+            '[data-testid="stMetricLabel"]', has_text=re.compile(f"^{re.escape(label)}$")
+        )
     )
     assert box.count() == 1, f"expected one metric {label!r}, found {box.count()}"
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
@@ -233,7 +241,21 @@ def integer(text: str) -> int:
 
 
 def screenshot(page: Page, name: str) -> Path:
+    """The whole page: Streamlit scrolls inside its main container, so the viewport is grown to
+    the content's height for the shot (charts re-fit), then restored."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    viewport = page.viewport_size or {"width": 1400, "height": 1000}
+    content = page.evaluate(
+        """() => Math.max(document.body.scrollHeight, ...Array.from(
+            document.querySelectorAll('[data-testid="stMain"], [data-testid="stMain"] *'),
+            (el) => (el.scrollHeight > el.clientHeight + 1 ? el.scrollHeight : 0)))"""
+    )
+    height = min(max(int(content) + 40, viewport["height"]), 8000)
+    page.set_viewport_size({"width": viewport["width"], "height": height})
+    try:
+        page.wait_for_timeout(800)  # charts re-fit to their new container
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(viewport)
     return path

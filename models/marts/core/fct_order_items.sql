@@ -14,7 +14,6 @@
     config(
         materialized='incremental',
         unique_key='order_item_id',
-        indexes=fact_indexes('order_item_id'),
         incremental_strategy='delete+insert',
         on_schema_change='fail',
     )

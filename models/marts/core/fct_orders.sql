@@ -11,7 +11,6 @@
     config(
         materialized='incremental',
         unique_key='order_id',
-        indexes=fact_indexes('order_id'),
         incremental_strategy='delete+insert',
         on_schema_change='fail',
     )

@@ -9,7 +9,6 @@
     config(
         materialized='incremental',
         unique_key='payment_id',
-        indexes=fact_indexes('payment_id'),
         incremental_strategy='delete+insert',
         on_schema_change='fail',
     )

@@ -1,0 +1,137 @@
+"""`python -m benchmarks`: run the benchmarks, write latest.json, BENCHMARKS.md and a chart."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import machine, report, scale, suites
+from benchmarks.measure import REPO_ROOT
+
+RESULTS = REPO_ROOT / "benchmarks" / "results"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Measure ingestion throughput (against DuckDB natively), dbt overhead "
+        "(against replaying its SQL), incremental and snapshot cost (against full builds), "
+        "parse time and scaling. Figures are medians of --repeats runs.",
+    )
+    parser.add_argument("--preset", default="bench", help="simulator preset (default: bench)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per figure (default: 3)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: tiny preset, 1 repeat, DuckDB only, dbt builds without data tests",
+    )
+    parser.add_argument(
+        "--scale-presets",
+        default="tiny,demo",
+        help="smaller sizes for the scaling figure, besides --preset (default: tiny,demo)",
+    )
+    parser.add_argument(
+        "--postgres-presets",
+        default="tiny,demo",
+        help="sizes measured on Postgres (default: tiny,demo; empty: none)",
+    )
+    parser.add_argument("--skip-postgres", action="store_true", help="no Postgres figures")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=REPO_ROOT / "benchmarks" / "work",
+        help="scratch space; generated worlds are cached in <work-dir>/cache",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS / "latest.json", help="JSON results file"
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="markdown report (default: BENCHMARKS.md at the repo root; none with --quick)",
+    )
+    return parser
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def collect(args: argparse.Namespace) -> dict[str, Any]:
+    started = time.perf_counter()
+    quick_args = ("--exclude-resource-type", "test", "unit_test") if args.quick else ()
+    ctx = suites.Context(args.work_dir, args.preset, args.repeats, quick_args)
+    loads = {"start": machine.load_average()}
+    ctx.note(f"preset {args.preset}, {args.repeats} repeat(s), load average {loads['start']}")
+    main = suites.pipeline(ctx)
+    loads["after_pipeline"] = machine.load_average()
+    db = suites.ingest_db(ctx, first=main.pop("ingest_shop_sample"))
+    loads["after_ingest_db"] = machine.load_average()
+    parse = suites.parse(ctx)
+
+    duckdb_points = {
+        preset: scale.measure(ctx, preset, "duckdb", {})
+        for preset in _csv(args.scale_presets)
+        if preset != args.preset
+    }
+    duckdb_points[args.preset] = {
+        **main["scale_point"],
+        "runs": 1,
+        "order_items": scale.order_items(ctx, args.preset),
+    }
+    postgres_presets = [] if args.skip_postgres else _csv(args.postgres_presets)
+    postgres_points = scale.postgres_points(ctx, postgres_presets) if postgres_presets else {}
+    loads["end"] = machine.load_average()
+
+    return {
+        "ingest_db_rows_per_s": db["rows_per_s"],
+        "ingest_db_vs_native": db["vs_native"],
+        "ingest_api_rows_per_s": main["ingest_api"]["rows_per_s"],
+        "dbt_build_s": main["build"]["wall_s"],
+        "dbt_overhead": main["dbt_overhead"],
+        "incremental_vs_full": main["incremental"]["ratio"],
+        "snapshot_delta_vs_initial": main["snapshot"]["ratio"],
+        "scale": {
+            "duckdb": duckdb_points,
+            "postgres": postgres_points,
+            "growth": {
+                "duckdb": scale.growth(duckdb_points),
+                "postgres": scale.growth(postgres_points),
+            },
+        },
+        "parse_full_s": parse["full"]["wall_s"],
+        "parse_partial_s": parse["partial"]["wall_s"],
+        "meta": {
+            "preset": args.preset,
+            "repeats": args.repeats,
+            "quick": args.quick,
+            "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "duration_s": round(time.perf_counter() - started, 1),
+            "load_average": loads,
+            "machine": machine.describe(),
+            "notes": ctx.log,
+        },
+        "details": {"ingest_db": db, "pipeline": main, "parse": parse},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.quick:
+        args.preset, args.repeats, args.skip_postgres = "tiny", 1, True
+        args.scale_presets = ""
+    results = collect(args)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    report_path = args.report or (None if args.quick else REPO_ROOT / "BENCHMARKS.md")
+    if report_path is not None:
+        chart = report.chart(results, args.out.parent / "scale.png")
+        report_path.write_text(report.markdown(results, chart, report_path.parent))
+        print(f"wrote {report_path} and {chart}")
+    return 0

@@ -1,0 +1,169 @@
+"""The measurements. Each returns plain data for `latest.json`; ratios are lower-is-better."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+import simulator
+from benchmarks import native, replay
+from benchmarks.measure import Sample, median, summary
+from benchmarks.workspace import Warehouse, copy_world, world
+
+
+@dataclass
+class Context:
+    work: Path
+    preset: str
+    repeats: int
+    build_args: tuple[str, ...] = ()  # extra `dbt build` arguments (--quick leaves tests out)
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def cache(self) -> Path:
+        return self.work / "cache"
+
+    def fresh(self, name: str) -> Path:
+        path = self.work / "runs" / name
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return path
+
+    def note(self, text: str) -> None:
+        print(f"[bench] {text}", flush=True)
+        self.log.append(text)
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return round(numerator / denominator, 3) if denominator > 0 else float("nan")
+
+
+def _node_seconds(target_path: Path, resource_type: str) -> float:
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    return sum(
+        r["execution_time"] for r in results if r["unique_id"].startswith(resource_type + ".")
+    )
+
+
+# --- shop database: dlt against DuckDB copying the same tables natively ---------------------
+def ingest_db(ctx: Context, first: Sample | None = None) -> dict[str, Any]:
+    """`first`: a dlt shop load already measured (the main pipeline's), counted as one run."""
+    source = world(ctx.cache, ctx.preset, ctx.log)
+    rows = sum(native.source_rows(source / "shop.sqlite").values())
+    dlt_runs = [first] if first is not None else []
+    for i in range(len(dlt_runs), ctx.repeats):
+        wh = Warehouse(ctx.fresh(f"ingest-db-{i}"), source)
+        dlt_runs.append(wh.ingest("shop"))
+        ctx.note(f"dlt shop load {i + 1}: {dlt_runs[-1].wall_s:.1f}s")
+        shutil.rmtree(wh.root, ignore_errors=True)
+    native_runs = []
+    for i in range(ctx.repeats):
+        target = ctx.fresh(f"native-{i}") / "native.duckdb"
+        native_runs.append(native.copy(source / "shop.sqlite", target))
+        ctx.note(f"native copy {i + 1}: {native_runs[-1].wall_s:.1f}s")
+        shutil.rmtree(target.parent, ignore_errors=True)
+    dlt_s = median([s.wall_s for s in dlt_runs])
+    native_s = median([s.wall_s for s in native_runs])
+    return {
+        "rows": rows,
+        "dlt": summary(dlt_runs),
+        "native": {**summary(native_runs), "method": native.method()},
+        "rows_per_s": round(rows / dlt_s, 1),
+        "native_rows_per_s": round(rows / native_s, 1),
+        "vs_native": _ratio(dlt_s, native_s),
+        "vs_native_cpu": _ratio(
+            median([s.cpu_s for s in dlt_runs]), median([s.cpu_s for s in native_runs])
+        ),
+    }
+
+
+def _count(path: Path, table: str) -> int:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+
+
+# --- the main pipeline: ingest, build, replay, one more day, full refresh ---------------------
+def pipeline(ctx: Context) -> dict[str, Any]:
+    source = world(ctx.cache, ctx.preset, ctx.log)
+    root = ctx.fresh("main")
+    sim = copy_world(source, root / "sim")
+    wh = Warehouse(root / "wh", sim)
+    out: dict[str, Any] = {}
+
+    shop = wh.ingest("shop")
+    ctx.note(f"ingest shop: {shop.wall_s:.1f}s")
+    web = wh.ingest("web")
+    events = _count(wh.duckdb_path, "raw_web.events")
+    ctx.note(f"ingest web ({events} events): {web.wall_s:.1f}s")
+    marketing = wh.ingest("marketing")
+    ingest = shop + web + marketing
+    out["ingest_shop_sample"] = shop
+    out["ingest_api"] = {
+        "events": events,
+        **summary([web]),
+        "rows_per_s": round(events / web.wall_s, 1),
+    }
+    out["ingest_total"] = summary([ingest])
+
+    raw_copy = root / "raw" / wh.duckdb_path.name
+    raw_copy.parent.mkdir(parents=True)
+    shutil.copy2(wh.duckdb_path, raw_copy)
+
+    build = wh.dbt("build", *ctx.build_args)
+    ctx.note(f"dbt build: {build.wall_s:.1f}s")
+    out["build"] = summary([build])
+    out["scale_point"] = {
+        "wall_s": round(ingest.wall_s + build.wall_s, 3),
+        "cpu_s": round(ingest.cpu_s + build.cpu_s, 3),
+        "peak_mib": round(max(ingest.peak_mib, build.peak_mib), 1),
+        "ingest_s": round(ingest.wall_s, 3),
+        "build_s": round(build.wall_s, 3),
+    }
+    snapshot_initial = _node_seconds(wh.target_path, "snapshot")
+
+    replayed = replay.replay(wh.target_path, raw_copy, wh.duckdb_path)
+    ctx.note(f"replay: {replayed.wall_s:.1f}s ({replayed.extra})")
+    shutil.rmtree(raw_copy.parent, ignore_errors=True)
+    out["replay"] = {**summary([replayed]), **replayed.extra}
+    out["dbt_overhead"] = _ratio(build.wall_s, replayed.wall_s)
+
+    # one more day (~1 % new data): incremental ingest + build, then a full refresh
+    before = _count(wh.duckdb_path, "raw_shop.order_items")
+    simulator.advance(sim, days=1)
+    day_ingest = wh.ingest()
+    after = _count(wh.duckdb_path, "raw_shop.order_items")
+    incremental = wh.dbt("build", *ctx.build_args)
+    snapshot_delta = _node_seconds(wh.target_path, "snapshot")
+    full = wh.dbt("build", "--full-refresh", *ctx.build_args)
+    ctx.note(f"incremental build {incremental.wall_s:.1f}s, full refresh {full.wall_s:.1f}s")
+    out["incremental"] = {
+        "new_order_items_share": round((after - before) / before, 4) if before else None,
+        "ingest": summary([day_ingest]),
+        "build": summary([incremental]),
+        "full_refresh": summary([full]),
+        "ratio": _ratio(incremental.wall_s, full.wall_s),
+    }
+    out["snapshot"] = {
+        "initial_s": round(snapshot_initial, 3),
+        "delta_s": round(snapshot_delta, 3),
+        "ratio": _ratio(snapshot_delta, snapshot_initial),
+    }
+    out["warehouse_mib"] = round(wh.duckdb_path.stat().st_size / 2**20, 1)
+    return out
+
+
+# --- dbt parse with and without partial parsing ---------------------------------------------
+def parse(ctx: Context) -> dict[str, Any]:
+    root = ctx.fresh("parse")
+    wh = Warehouse(root, root / "sim")
+    full, partial = [], []
+    for _ in range(ctx.repeats):
+        full.append(wh.dbt("parse", "--no-partial-parse"))
+        wh.dbt("parse")  # writes partial_parse.msgpack for the next, timed, parse
+        partial.append(wh.dbt("parse"))
+    return {"full": summary(full), "partial": summary(partial)}
