@@ -110,17 +110,16 @@ def test_marketing_roas_ratios_are_guarded_and_consistent(history) -> None:
 
 def test_sessions_hold_every_delivered_event_once(history) -> None:
     totals = truth.event_totals(history.sim_dir)
-    assert history.scalar("select sum(event_count) from marts.fct_sessions") == (
-        totals["distinct_event_ids"]
+    assert (
+        history.scalar("select sum(event_count) from marts.fct_sessions")
+        == (totals["distinct_event_ids"])
     )
     without_source_id = history.scalar(
         "select count(*) from intermediate.int_web_events_sessionized"
         " where session_assignment != 'source'"
     )
     assert without_source_id == totals["null_session_id"]
-    purchases = history.scalar(
-        "select count(*) from marts.fct_sessions where reached_purchase"
-    )
+    purchases = history.scalar("select count(*) from marts.fct_sessions where reached_purchase")
     assert purchases == truth.events_per_type(history.sim_dir)["order_completed"]
 
 
@@ -138,7 +137,7 @@ def test_analytics_marts_identical_on_both_engines(duckdb_history, postgres_hist
 def _normalise(rows: list[tuple]) -> list[tuple]:
     def value(v):
         if isinstance(v, dt.datetime):
-            return v.astimezone(dt.timezone.utc)
+            return v.astimezone(dt.UTC)
         if isinstance(v, Decimal):
             return v.normalize()
         return v
