@@ -59,6 +59,14 @@ bi: install ## serve the Streamlit dashboards on 127.0.0.1:BI_PORT (BI_TARGET=du
 clean: ## remove the local warehouse, the simulated sources and dbt artifacts
 	rm -rf target logs .sim $(DUCKDB_PATH) $(DUCKDB_PATH).wal
 
+# --- Benchmarks (not part of `make test`): BENCHMARKS.md, benchmarks/results/ ---------------------
+# BENCH_ARGS passes options to `python -m benchmarks` (see --help), e.g. BENCH_ARGS=--quick.
+BENCH_ARGS ?=
+.PHONY: bench
+
+bench: install ## benchmarks at the bench preset -> BENCHMARKS.md, benchmarks/results/latest.json
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
 # --- Slim CI, reproducible locally (README, "Slim CI") -------------------------------------------
 # prod-artifacts: production from scratch into PROD_DIR/prod.duckdb (dbt target `prod`) and the
 # state pull requests defer to (manifest.json, run_results.json, project_vars.json, docs/).

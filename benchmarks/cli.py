@@ -23,7 +23,19 @@ def _parser() -> argparse.ArgumentParser:
         "parse time and scaling. Figures are medians of --repeats runs.",
     )
     parser.add_argument("--preset", default="bench", help="simulator preset (default: bench)")
+    parser.add_argument(
+        "--pipeline-preset",
+        default=None,
+        help="preset of the full pipeline figures (API ingest, dbt build and overhead, "
+        "incremental, snapshot); default: --preset. The shop database figures use --preset.",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure (default: 3)")
+    parser.add_argument(
+        "--dlt-repeats",
+        type=int,
+        default=None,
+        help="dlt runs of the shop database load (default: --repeats); the expensive one",
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -66,23 +78,32 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     quick_args = ("--exclude-resource-type", "test", "unit_test") if args.quick else ()
     ctx = suites.Context(args.work_dir, args.preset, args.repeats, quick_args)
+    pipeline_preset = args.pipeline_preset or args.preset
     loads = {"start": machine.load_average()}
-    ctx.note(f"preset {args.preset}, {args.repeats} repeat(s), load average {loads['start']}")
-    main = suites.pipeline(ctx)
+    ctx.note(
+        f"presets: shop database {args.preset}, pipeline {pipeline_preset}; "
+        f"{args.repeats} repeat(s); load average at start {loads['start']}"
+    )
+    main = suites.pipeline(ctx, pipeline_preset)
     loads["after_pipeline"] = machine.load_average()
-    db = suites.ingest_db(ctx, first=main.pop("ingest_shop_sample"))
+    shop_sample = main.pop("ingest_shop_sample")
+    db = suites.ingest_db(
+        ctx,
+        first=shop_sample if pipeline_preset == args.preset else None,
+        dlt_repeats=args.dlt_repeats or args.repeats,
+    )
     loads["after_ingest_db"] = machine.load_average()
     parse = suites.parse(ctx)
 
     duckdb_points = {
         preset: scale.measure(ctx, preset, "duckdb", {})
         for preset in _csv(args.scale_presets)
-        if preset != args.preset
+        if preset != pipeline_preset
     }
-    duckdb_points[args.preset] = {
+    duckdb_points[pipeline_preset] = {
         **main["scale_point"],
         "runs": 1,
-        "order_items": scale.order_items(ctx, args.preset),
+        "order_items": scale.order_items(ctx, pipeline_preset),
     }
     postgres_presets = [] if args.skip_postgres else _csv(args.postgres_presets)
     postgres_points = scale.postgres_points(ctx, postgres_presets) if postgres_presets else {}
@@ -108,6 +129,7 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
         "parse_partial_s": parse["partial"]["wall_s"],
         "meta": {
             "preset": args.preset,
+            "pipeline_preset": pipeline_preset,
             "repeats": args.repeats,
             "quick": args.quick,
             "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

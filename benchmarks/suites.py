@@ -51,12 +51,12 @@ def _node_seconds(target_path: Path, resource_type: str) -> float:
 
 
 # --- shop database: dlt against DuckDB copying the same tables natively ---------------------
-def ingest_db(ctx: Context, first: Sample | None = None) -> dict[str, Any]:
+def ingest_db(ctx: Context, first: Sample | None = None, dlt_repeats: int = 0) -> dict[str, Any]:
     """`first`: a dlt shop load already measured (the main pipeline's), counted as one run."""
     source = world(ctx.cache, ctx.preset, ctx.log)
     rows = sum(native.source_rows(source / "shop.sqlite").values())
     dlt_runs = [first] if first is not None else []
-    for i in range(len(dlt_runs), ctx.repeats):
+    for i in range(len(dlt_runs), dlt_repeats or ctx.repeats):
         wh = Warehouse(ctx.fresh(f"ingest-db-{i}"), source)
         dlt_runs.append(wh.ingest("shop"))
         ctx.note(f"dlt shop load {i + 1}: {dlt_runs[-1].wall_s:.1f}s")
@@ -88,8 +88,8 @@ def _count(path: Path, table: str) -> int:
 
 
 # --- the main pipeline: ingest, build, replay, one more day, full refresh ---------------------
-def pipeline(ctx: Context) -> dict[str, Any]:
-    source = world(ctx.cache, ctx.preset, ctx.log)
+def pipeline(ctx: Context, preset: str) -> dict[str, Any]:
+    source = world(ctx.cache, preset, ctx.log)
     root = ctx.fresh("main")
     sim = copy_world(source, root / "sim")
     wh = Warehouse(root / "wh", sim)

@@ -64,7 +64,7 @@ def render() -> None:
         .mark_bar()
         .encode(
             x=alt.X("roas:Q", title="ROAS (attributed revenue / spend)"),
-            y=alt.Y("campaign_name:N", title=None, sort="-x"),
+            y=alt.Y("campaign_name:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
             color=alt.Color("marketing_channel:N", title="Channel"),
             tooltip=[
                 "campaign_name",

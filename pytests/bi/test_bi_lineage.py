@@ -61,6 +61,7 @@ def test_lineage_graph_of_fct_orders_shows_its_parents(
         "() => document.querySelector('#cy')?._cyreg?.cy?.nodes().length > 0", timeout=30_000
     )
     page.locator("a[title='View Fullscreen']").locator("visible=true").click()
+    page.mouse.move(700, 990)  # away from the button's tooltip
     page.wait_for_timeout(1500)  # layout animation
     nodes = {node["id"]: node for node in page.evaluate(VISIBLE_NODES_JS)}
     for parent in parents:

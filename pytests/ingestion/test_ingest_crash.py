@@ -13,8 +13,9 @@ import pytest
 import simulator
 
 # Runs the real CLI in a subprocess that SIGKILLs itself at a chosen point of a chosen pipeline:
-# right after dlt's extract or normalize step, or inside the load right after the warehouse
-# committed a table's file but before dlt recorded that (so the next run loads it again).
+# right after dlt's extract step (the package waits to be normalized and loaded), or inside the
+# load right after the warehouse committed a table's file but before dlt recorded that (so the
+# next run loads that file again).
 DRIVER = """
 import os, signal, sys
 from ingestion.cli import main
@@ -26,14 +27,14 @@ point, victim, table = os.environ["KILL_AT"], os.environ["KILL_PIPELINE"], os.en
 def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
-if point in ("extract", "normalize"):
-    step = getattr(Pipeline, point)
-    def killing_step(self, *args, **kwargs):
-        result = step(self, *args, **kwargs)
+if point == "extract":
+    extract = Pipeline.extract
+    def killing_extract(self, *args, **kwargs):
+        result = extract(self, *args, **kwargs)
         if self.pipeline_name == victim:
             die()
         return result
-    setattr(Pipeline, point, killing_step)
+    Pipeline.extract = killing_extract
 else:
     record = PackageStorage.save_pending_transition
     def killing_record(self, load_id, file_name, state, *args, **kwargs):
@@ -68,23 +69,20 @@ def cli(*args: str, driver: Path | None = None, **env: str) -> subprocess.Comple
     ("point", "victim", "table"),
     [
         ("extract", "shop", "orders"),
-        ("normalize", "web", "events"),
         ("replayed load", "shop", "orders"),  # delete-insert merge
         ("replayed load", "web", "events"),  # insert-only merge
     ],
 )
 def test_killed_run_completes_on_next_run(
-    point, victim, table, world, api_server, oracle, tmp_path
+    point, victim, table, world, api_server, ingest, oracle, tmp_path
 ):
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
     shop_db_url = f"sqlite:///{world / 'shop.sqlite'}"
     with api_server() as url:
-        args = ("--source", victim, "--shop-db-url", shop_db_url, "--api-url", url)
-        first = cli(*args)
-        assert first.returncode == 0, first.stderr
-        assert f"raw_{victim}.{table}" in first.stdout  # the per-table summary
+        ingest(url, sources=(victim,))
         simulator.advance(world, days=1)
+        args = ("--source", victim, "--shop-db-url", shop_db_url, "--api-url", url)
 
         killed = cli(*args, driver=driver, KILL_AT=point, KILL_PIPELINE=victim, TABLE=table)
         assert killed.returncode == -signal.SIGKILL
@@ -92,6 +90,7 @@ def test_killed_run_completes_on_next_run(
         rerun = cli(*args)
         assert rerun.returncode == 0, rerun.stderr
         assert f"{victim}: completing the load of an interrupted run" in rerun.stderr
+        assert f"raw_{victim}.{table}" in rerun.stdout  # the per-table summary
         api_ids = sorted({e["event_id"] for e in oracle.api_records(url, "events")})
 
     if victim == "web":
