@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+ANALYSIS = Path(__file__).with_name("analysis.md")
 TARGETS = {
     "ingest_db_vs_native": ("<= 5", lambda v: v <= 5),
     "dbt_overhead": ("<= 1.3", lambda v: v <= 1.3),
@@ -127,4 +128,6 @@ def markdown(results: dict[str, Any], chart_path: Path, base: Path) -> str:
         *(f"- {note}" for note in meta["notes"]),
         "",
     ]
+    if ANALYSIS.exists():  # the hand-written findings: profiles, causes, before/after
+        lines += [ANALYSIS.read_text().rstrip(), ""]
     return "\n".join(lines)

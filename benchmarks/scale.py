@@ -30,9 +30,11 @@ def order_items(ctx: Context, preset: str) -> int:
     return source_rows(world(ctx.cache, preset, ctx.log) / "shop.sqlite")["order_items"]
 
 
-def measure(ctx: Context, preset: str, target: str, conn: dict[str, str]) -> dict[str, Any]:
+def measure(
+    ctx: Context, preset: str, target: str, conn: dict[str, str], repeats: int = 1
+) -> dict[str, Any]:
     samples = []
-    for i in range(ctx.repeats):
+    for i in range(repeats):
         root = ctx.fresh(f"scale-{target}-{preset}-{i}")
         sim = copy_world(world(ctx.cache, preset, ctx.log), root / "sim")
         wh = Warehouse(root / "wh", sim, target, dict(conn))
@@ -59,17 +61,20 @@ def postgres() -> Iterator[Any]:
         server.stop()
 
 
-def postgres_points(ctx: Context, presets: list[str]) -> dict[str, Any]:
+def postgres_points(ctx: Context, presets: list[str], heavy_repeats: int) -> dict[str, Any]:
     points: dict[str, Any] = {}
     with postgres() as server:
         for preset in presets:
             database = f"bench_{preset}"
             runs = []
-            for i in range(ctx.repeats):
+            if ctx.over_budget():
+                ctx.note(f"scale postgres {preset}: skipped, time budget spent")
+                continue
+            for i in range(heavy_repeats):
                 name = f"{database}_{i}"
                 server.create_database(name)
-                one = Context(ctx.work, ctx.preset, 1, ctx.build_args, ctx.log)
-                runs.append(measure(one, preset, "postgres", {**server.env, "PGDATABASE": name}))
+                conn = {**server.env, "PGDATABASE": name}
+                runs.append(measure(ctx, preset, "postgres", conn))
             points[preset] = {
                 **runs[0],
                 "runs": len(runs),

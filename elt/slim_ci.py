@@ -309,7 +309,10 @@ def _parser() -> argparse.ArgumentParser:
     prod.add_argument("--preset", default="demo", help="simulator preset (default: demo)")
     prod.add_argument("--seed", type=int, default=42)
     slim = sub.add_parser("ci-slim", help="build state:modified+ deferring to production")
-    slim.add_argument("--state", type=Path, default=REPO_ROOT / "prod-artifacts")
+    slim.add_argument(
+        "--state", type=Path, default=REPO_ROOT / "prod-artifacts",
+        help="production state: manifest.json, project_vars.json (default prod-artifacts/)",
+    )  # fmt: skip
     slim.add_argument(
         "--work-dir", type=Path, default=REPO_ROOT / "target" / "ci-slim",
         help="CI database, dbt target and logs (default target/ci-slim)",

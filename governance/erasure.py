@@ -33,6 +33,7 @@ vacuumed), and the log row is marked `completed`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import json
@@ -113,7 +114,7 @@ def _anonymous_ids(db: Database, relations: dict[tuple[str, str], Relation], cid
     """Every anonymous_id seen together with the customer id, in any table or view."""
     found: set[str] = set()
     for (schema, name), rel in relations.items():
-        if schema == GOVERNANCE_SCHEMA:
+        if schema == GOVERNANCE_SCHEMA or not rel.is_table:  # views only repeat tables
             continue
         if {"customer_id", "anonymous_id"} <= set(rel.columns):
             rows = db.query(
@@ -193,15 +194,16 @@ def _erase_rows(
         policy = RAW_POLICIES.get((_base_dataset(schema), name)) if schema in RAW_SCHEMAS else None
         if schema in RAW_SCHEMAS and name == QUARANTINE and "record" in rel.columns:
             anon_set = set(anon_ids)
+            key = "_dlt_id" if "_dlt_id" in rel.columns else "record"
             ids = [
-                dlt_id
-                for dlt_id, record in db.query(f"select _dlt_id, record from {table}")  # noqa: S608
+                row_key
+                for row_key, record in db.query(f"select {key}, record from {table}")  # noqa: S608
                 if _quarantine_matches(record, cid, anon_set, emails)
             ]
             for start in range(0, len(ids), 500):
                 batch = ids[start : start + 500]
                 n = db.execute(
-                    f"delete from {table} where _dlt_id in {_in_list(batch)}",  # noqa: S608
+                    f"delete from {table} where {key} in {_in_list(batch)}",  # noqa: S608
                     batch,
                 )
                 count(f"{schema}.{name}", n or len(batch), schema, name)
@@ -363,13 +365,33 @@ def compact_duckdb(path: Path) -> None:
 
 
 def _vacuum(touched: list[tuple[str, str]]) -> None:
+    """VACUUM the raw and snapshot tables rows were deleted from (the rebuilt models are new
+    tables: their old files are gone with the old tables)."""
+    import psycopg2
+
     conn = connect_postgres(autocommit=True)
     try:
         with conn.cursor() as cur:
             for schema, name in sorted(set(touched)):
-                cur.execute(f"vacuum {qualified(schema, name)}")
+                if schema in RAW_SCHEMAS or schema == "snapshots":
+                    # best effort: the erasure itself is complete
+                    with contextlib.suppress(psycopg2.Error):
+                        cur.execute(f"vacuum {qualified(schema, name)}")
     finally:
         conn.close()
+
+
+def _set_status(target: str, erasure_id: str, status: str) -> None:
+    db = Database(target)
+    try:
+        db.execute(
+            f"update {tables.LOG} set status = %s, completed_at = %s"  # noqa: S608
+            " where erasure_id = %s",
+            (status, _now(), erasure_id),
+        )
+        db.commit()
+    finally:
+        db.close()
 
 
 def erase(
@@ -379,7 +401,12 @@ def erase(
     run_rebuild: bool = True,
     say: Callable[[str], None] = print,
 ) -> ErasureResult:
-    requested_by = (requested_by or getpass.getuser()).strip()
+    if not requested_by:
+        try:
+            requested_by = getpass.getuser()
+        except (KeyError, OSError):
+            requested_by = ""
+    requested_by = requested_by.strip()
     if not requested_by:
         raise GovernanceError("--requested-by must name who asked for the erasure")
     if customer_id < 0:
@@ -432,6 +459,13 @@ def erase(
     result.files_removed = purge_load_packages(pipelines_base_dir(), say)
     say(f"    dlt load package files removed: {result.files_removed}")
 
+    if not result.rows:
+        # nothing of theirs in the warehouse (not loaded yet, or erased before): the
+        # suppression list keeps them out from now on, no rebuild needed
+        result.status = "completed"
+        _set_status(target, erasure_id, result.status)
+        say(f"erasure {erasure_id}: nothing of theirs found; suppressed for future loads")
+        return result
     if not run_rebuild:
         result.status = "rebuild_pending"
         if target == "duckdb":
@@ -444,16 +478,7 @@ def erase(
     elif touched:
         _vacuum(touched)
     result.status = "completed" if ok else "rebuild_failed"
-    db = Database(target)
-    try:
-        db.execute(
-            f"update {tables.LOG} set status = %s, completed_at = %s"  # noqa: S608
-            " where erasure_id = %s",
-            (result.status, _now(), erasure_id),
-        )
-        db.commit()
-    finally:
-        db.close()
+    _set_status(target, erasure_id, result.status)
     if not ok:
         raise GovernanceError(
             f"erasure {erasure_id}: data erased and logged, but `dbt build --full-refresh` "

@@ -35,8 +35,7 @@ POSTGRES_SCHEMA = "shop"
 CURSOR = "updated_at"
 HARD_DELETED_AT = "_hard_deleted_at"
 LOADED_AT = "_loaded_at"
-DATETIME_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*"
-ZONE_GLOB = "*[-+Zz]*"  # after the date part: a zone offset, but SQLite holds naive UTC
+FRACTION_ONLY = "*[^0-9.]*"  # matches a tail that is more than fractional seconds
 UPDATE_BATCH = 1000
 
 
@@ -65,17 +64,22 @@ def _value_check(column: sa.Column[Any]) -> tuple[sa.ColumnElement[bool], str] |
         return storage == "integer", "integer"
     if isinstance(sql_type, sa.Numeric):
         return storage.in_(["integer", "real"]), "number"
-    if isinstance(sql_type, (sa.DateTime, sa.Date)):
+    if isinstance(sql_type, sa.DateTime):
+        # SQLAlchemy's text format "YYYY-MM-DD HH:MM:SS[.ffffff]" (SQLite's datetime() gives the
+        # part before the fraction back unchanged only for such text); no zone offset. `IS`:
+        # datetime() of other values is NULL, and a NULL check would hide the row from both the
+        # extract and the quarantine
         text = sa.type_coerce(column, sa.String)
         return (
             sa.and_(
-                storage == "text",
-                text.op("GLOB")(DATETIME_GLOB),
-                sa.not_(sa.func.substr(text, 11).op("GLOB")(ZONE_GLOB)),
-                sa.func.datetime(text).is_not(None),
+                sa.func.datetime(text).is_not_distinct_from(sa.func.substr(text, 1, 19)),
+                sa.not_(sa.func.substr(text, 20).op("GLOB")(FRACTION_ONLY)),
             ),
-            "timestamp" if isinstance(sql_type, sa.DateTime) else "date",
+            "timestamp",
         )
+    if isinstance(sql_type, sa.Date):
+        text = sa.type_coerce(column, sa.String)
+        return sa.func.date(text).is_not_distinct_from(text), "date"
     if isinstance(sql_type, sa.String):
         return storage == "text", "text"
     return None
@@ -90,12 +94,16 @@ class TypeChecks:
     def checks(self, table: sa.Table) -> list[tuple[sa.Column[Any], sa.ColumnElement[bool], str]]:
         if not self.enabled:
             return []
+        # an INTEGER PRIMARY KEY is the rowid, always an integer: one check less per row
+        rowid = [c for c in table.primary_key if isinstance(c.type, sa.Integer)]
         found = []
         for column in table.columns:
             check = _value_check(column)
-            if check is not None:
+            if check is not None and not (len(rowid) == 1 and column is rowid[0]):
                 predicate, label = check
-                found.append((column, sa.or_(column.is_(None), predicate), label))
+                if column.nullable:  # SQLite enforces NOT NULL
+                    predicate = sa.or_(column.is_(None), predicate)
+                found.append((column, predicate, label))
         return found
 
     def valid(self, table: sa.Table) -> sa.ColumnElement[bool] | None:

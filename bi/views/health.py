@@ -26,9 +26,11 @@ def freshness(now: pd.Timestamp) -> pd.DataFrame | None:
     from_raw = len(found) == len(frames)
     if not from_raw:
         st.info(
-            "The raw layer is not readable with these credentials (expected for the Postgres "
-            "`bi_reader` role): freshness below comes from the load times the marts carry "
-            "(`last_loaded_at`; ad spend: when the platform last restated the figures).",
+            "The raw layer is not (fully) readable here (expected for the Postgres `bi_reader` "
+            "role, which reads only `marts`): freshness below comes from the load times the marts "
+            "carry "
+            "(`last_loaded_at`); ad spend only shows when the platform last restated its figures, "
+            "which is not a load time and is not checked.",
             icon=":material/info:",
         )
         fallback = ui.load(queries.MART_FRESHNESS)
@@ -44,6 +46,8 @@ def freshness(now: pd.Timestamp) -> pd.DataFrame | None:
         warn, error = rules.get(
             (row["source_name"], row["table_name"]), dbt_artifacts.DEFAULT_FRESHNESS_HOURS
         )
+        if row.get("basis", "loaded") != "loaded":
+            return "not checked"  # a restatement time in the source's clock, not a load time
         if pd.isna(row["age_hours"]):
             return "error"
         if warn == float("inf") and error == float("inf"):

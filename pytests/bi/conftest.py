@@ -4,7 +4,6 @@ headless Chromium (the system's, /usr/bin/chromium) driven by Playwright."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -13,21 +12,11 @@ from pytests.support.bi_browser import (
     CHROMIUM_ARGS,
     BrowserLog,
     StreamlitApp,
+    bi_env,
     chromium_executable,
     streamlit_app,
 )
 from pytests.support.warehouse import Warehouse
-
-
-def bi_env(wh: Warehouse, **extra: str) -> dict[str, str]:
-    """The environment `make bi` would give the app for this warehouse."""
-    return {
-        "BI_TARGET": "duckdb",
-        "DUCKDB_PATH": wh.connection_env["DUCKDB_PATH"],
-        "DBT_TARGET_PATH": str(wh.target_path),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        **extra,
-    }
 
 
 @pytest.fixture(scope="session")
@@ -64,10 +53,3 @@ def dashboards(
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     with streamlit_app(bi_env(duckdb_history), log) as app:
         yield app
-
-
-@pytest.fixture
-def screenshots_dir() -> Path:
-    from pytests.support.bi_browser import SCREENSHOTS
-
-    return SCREENSHOTS

@@ -22,11 +22,11 @@ import yaml
 from playwright.sync_api import Page
 
 from bi.navigation import DASHBOARDS
-from pytests.bi.conftest import bi_env
 from pytests.support.bi_browser import (
     REPO_ROOT,
     BrowserLog,
     StreamlitApp,
+    bi_env,
     integer,
     metric,
     money,

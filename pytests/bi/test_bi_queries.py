@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bi import queries
@@ -93,3 +94,12 @@ def test_readme_shows_the_screenshots_the_browser_tests_take() -> None:
     for name in ("home", "sales", "customers", "funnel", "marketing", "health"):
         assert f"docs/screenshots/{name}.png" in readme
     assert "docs/screenshots/lineage_fct_orders.png" in readme
+
+
+def test_missing_chromium_fails_the_browser_tests_with_a_clear_message(monkeypatch) -> None:
+    from pytests.support import bi_browser
+
+    monkeypatch.setattr(bi_browser, "CHROMIUM", "/nonexistent/chromium")
+    with pytest.raises(AssertionError, match=r"Chromium not found at /nonexistent/chromium"):
+        bi_browser.chromium_executable()
+    assert bi_browser.chromium_executable.__module__ == "pytests.support.bi_browser"

@@ -28,7 +28,7 @@ from pytests.support.privacy import (
 from pytests.support.warehouse import DBT, REPO_ROOT, Warehouse
 
 DBT_SCHEMAS = ("staging", "intermediate", "snapshots", "marts")
-ENGINES = ("duckdb", "postgres")
+ENGINES = ("duckdb", pytest.param("postgres", marks=pytest.mark.postgres))
 
 
 @pytest.fixture(params=ENGINES)

@@ -28,6 +28,8 @@ from pytests.support.postgres import PostgresServer
 from pytests.support.privacy import changes_for_others, dump, person, pick_person, traces
 from pytests.support.warehouse import REPO_ROOT, Warehouse, postgres_warehouse, run_command
 
+pytestmark = pytest.mark.postgres
+
 ROLES = {"loader": "gov_loader", "transformer": "gov_transformer", "bi_reader": "gov_bi_reader"}
 DATABASE = "governed"
 RAW = ("raw_shop", "raw_web", "raw_marketing")

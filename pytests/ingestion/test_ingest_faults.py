@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -107,6 +108,12 @@ def test_malformed_records_are_quarantined_and_the_rest_loaded(world, ingest, ap
         ingest(url, sources=("shop",))
     # a new shop row gets quantity = 'one'; every API page's first record a wrong-type field
     simulator.advance(world, days=1, malformed=True)
+    # and an update writes text that is no timestamp into a DATETIME column
+    with sqlite3.connect(world / "shop.sqlite") as conn:
+        conn.execute(
+            "UPDATE payments SET created_at = 'yesterday', updated_at = ("
+            " SELECT max(updated_at) FROM payments) WHERE payment_id = 1"
+        )
     with api_server(Faults(frozenset({"malformed"}), every=1)) as url:
         report = ingest(url)
     assert report.succeeded
@@ -121,6 +128,9 @@ def test_malformed_records_are_quarantined_and_the_rest_loaded(world, ingest, ap
     assert "quantity: expected integer, got text 'one'" in reasons["raw_shop", "order_items"]
     assert "daily_budget: expected decimal" in reasons["raw_marketing", "campaigns"]
     assert "spend: expected decimal" in reasons["raw_marketing", "ad_spend"]
+    assert reasons["raw_shop", "payments"] == "created_at: expected timestamp, got text 'yesterday'"
+    # raw keeps the last well-formed version of that payment
+    assert oracle.query("SELECT created_at IS NOT NULL FROM raw_shop.payments WHERE payment_id = 1")
     events_reason = oracle.query("SELECT reason FROM raw_web._quarantine")
     assert any("occurred_at: expected timestamp" in r or "customer_id: expected bigint" in r
                for (r,) in events_reason)  # fmt: skip
@@ -141,12 +151,13 @@ def test_malformed_records_are_quarantined_and_the_rest_loaded(world, ingest, ap
     assert raw_ids | bad_ids == api_ids
     assert report.rows_quarantined["raw_web.events"] == len(events_reason)
     assert report.rows_quarantined["raw_shop.order_items"] == 1
+    assert report.rows_quarantined["raw_shop.payments"] == 1
 
     # seen again by the next run (still in the shop DB): stored once, not counted again
     with api_server() as url:
         again = ingest(url, sources=("shop",))
-    assert "raw_shop.order_items" not in again.rows_quarantined
-    assert oracle.query("SELECT count(*) FROM raw_shop._quarantine") == [(1,)]
+    assert again.rows_quarantined == {}
+    assert oracle.query("SELECT count(*) FROM raw_shop._quarantine") == [(2,)]
 
 
 def test_schema_drift_adds_columns_and_is_reported(world, ingest, api_server, oracle):

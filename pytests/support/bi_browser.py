@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import ConsoleMessage, Page
 
+from pytests.support.warehouse import Warehouse
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("BI_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -32,6 +34,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
+
+
+def bi_env(wh: Warehouse, **extra: str) -> dict[str, str]:
+    """The environment `make bi` would give the app for this warehouse."""
+    return {
+        "BI_TARGET": "duckdb",
+        "DUCKDB_PATH": wh.connection_env["DUCKDB_PATH"],
+        "DBT_TARGET_PATH": str(wh.target_path),
+        **extra,
+    }
 
 
 def chromium_executable() -> str:

@@ -193,7 +193,7 @@ class Person:
     customer_id: int
     pii: PiiValues
     linked: dict[str, set[str]]  # column name -> values that point at the person
-    tokens: set[str]  # identifiers that are only theirs: anonymous ids, e-mail hashes, keys
+    tokens: set[str]  # identifiers that are only theirs: anonymous ids, e-mail hashes
 
     @property
     def anonymous_ids(self) -> set[str]:
@@ -257,23 +257,29 @@ def person(wh: Warehouse, customer_id: int, relations: dict[str, Relation]) -> P
         "previous_order_id": order_ids,
         "customer_key": _values(dim, "customer_key", lambda r: text(r[dc]) == cid),
     }
-    tokens = _values(dim, "email_hash", lambda r: text(r[dc]) == cid)
-    tokens |= linked["customer_key"] | anonymous
+    # customer keys are md5(id, version) like every surrogate key, so a product of the same id
+    # and version has the same key: they are checked in customer_key columns only (traces)
+    tokens = _values(dim, "email_hash", lambda r: text(r[dc]) == cid) | anonymous
     return Person(customer_id, trace, linked, {t.lower() for t in tokens})
 
 
 def traces(relations: dict[str, Relation], who: Person, limit: int = 20) -> list[str]:
     """Where the person still is: PII values, their anonymous ids or e-mail hashes anywhere,
-    their id in any *customer_id column or in a JSON record."""
+    their id in any *customer_id column or in a JSON record, their keys as customer_key."""
     found = find_pii(relations.values(), who.pii, limit)
     cid = str(who.customer_id)
     in_json = re.compile(r'"customer_id"\s*:\s*"?' + cid + r"\b")
+    keys = who.linked["customer_key"]
     for rel in relations.values():
         id_columns = [i for i, c in enumerate(rel.columns) if "customer_id" in c.lower()]
+        key_columns = [i for i, c in enumerate(rel.columns) if c.lower() == "customer_key"]
         for row in rel.rows:
             for i in id_columns:
                 if text(row[i]) == cid:
                     found.append(f"{rel.label}.{rel.columns[i]} = {cid}")
+            for i in key_columns:
+                if text(row[i]) in keys:
+                    found.append(f"{rel.label}.{rel.columns[i]}: one of their customer keys")
             for column, value in zip(rel.columns, row, strict=True):
                 if not isinstance(value, str):
                     continue
