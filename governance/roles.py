@@ -31,6 +31,7 @@ from governance.config import (
     RAW_DATASETS,
     RAW_SCHEMAS,
     SUPPRESSIONS,
+    GovernanceError,
     Role,
     roles,
 )
@@ -112,7 +113,16 @@ def setup_roles(say: Callable[[str], None] = print) -> dict[str, Role]:
 
 def _ensure_role(s: _Session, r: Role) -> None:
     ident = sql.Identifier(r.name)
-    if not s.run("select 1 from pg_roles where rolname = %s", (r.name,)):
+    existing = s.run(
+        "select rolsuper, rolname = current_user from pg_roles where rolname = %s", (r.name,)
+    )
+    if existing and any(existing[0]):
+        # these roles are stripped of every attribute below: never do that to an admin
+        raise GovernanceError(
+            f"{r.name} is a superuser or the role running this command; choose another name "
+            f"for the {r.kind} role"
+        )
+    if not existing:
         s.run(sql.SQL("create role {} nologin").format(ident))
     attributes = sql.SQL("nosuperuser nocreatedb nocreaterole noreplication nobypassrls")
     if r.can_login:

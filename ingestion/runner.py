@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import dlt
+from dlt.destinations.sql_client import SqlClientBase
 
 from governance import suppression
 from ingestion import apis, quarantine, replays, runlog, settings, shop
@@ -110,17 +111,9 @@ def _run_pipeline(
 def _normalize_and_load(
     pipeline: dlt.Pipeline, report: PipelineReport, known_columns: dict[str, set[str]]
 ) -> None:
-    counts = pipeline.normalize().row_counts
+    pipeline.normalize()
     info = pipeline.load()
     report.load_ids.extend(info.loads_ids)
-    report.add_rows(
-        report.rows_loaded,
-        {
-            table: rows
-            for table, rows in counts.items()
-            if not table.startswith("_dlt") and table != quarantine.QUARANTINE_TABLE
-        },
-    )
     with pipeline.sql_client() as client:
         if not client.has_dataset():
             client.create_dataset()
@@ -129,9 +122,35 @@ def _normalize_and_load(
             name = pipeline.pipeline_name
             print(f"{name}: removed {removed} rows doubled by a replayed load job", file=sys.stderr)
         quarantine.create_table(client)
-        report.add_rows(report.rows_quarantined, quarantine.count_new(client, info.loads_ids))
+        if info.loads_ids:
+            report.add_rows(report.rows_loaded, _rows_written(client, pipeline, info.loads_ids))
+            report.add_rows(report.rows_quarantined, quarantine.count_new(client, info.loads_ids))
     for package in info.load_packages:
         _add_schema_changes(report.schema_changes, package.schema_update, known_columns)
+
+
+def _rows_written(
+    client: SqlClientBase[Any], pipeline: dlt.Pipeline, load_ids: list[str]
+) -> dict[str, int]:
+    """Rows of each raw table that these loads wrote (inserted or replaced).
+
+    Counted in the warehouse rather than taken from the extract, so a package finished for an
+    interrupted run counts too, and repeat deliveries ignored by an insert-only merge do not.
+    """
+    load_id = client.escape_column_name("_dlt_load_id")
+    placeholders = ", ".join(["%s"] * len(load_ids))
+    counts = {}
+    for table in pipeline.default_schema.data_table_names(seen_data_only=True):
+        if table == quarantine.QUARANTINE_TABLE:
+            continue
+        ((rows,),) = client.execute_sql(
+            f"SELECT count(*) FROM {client.make_qualified_table_name(table)}"  # noqa: S608
+            f" WHERE {load_id} IN ({placeholders})",
+            *load_ids,
+        )
+        if rows:
+            counts[table] = rows
+    return counts
 
 
 def _known_columns(pipeline: dlt.Pipeline) -> dict[str, set[str]]:

@@ -137,6 +137,19 @@ def test_roles_are_idempotent_and_follow_the_environment(governed: Governed) -> 
         assert password.startswith("SCRAM-SHA-256$"), name  # a verifier, never the password
 
 
+def test_roles_never_demote_an_administrator(governed: Governed) -> None:
+    result = run_command(
+        [sys.executable, "-m", "governance", "roles"],
+        {**governed.admin.env, **governed.roles_env, "LOADER_ROLE": "postgres"},
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "postgres is a superuser or the role running this command" in result.stderr
+    with cursor(governed.server.connect(dbname=DATABASE)) as cur:
+        cur.execute("select rolsuper from pg_roles where rolname = 'postgres'")
+        assert cur.fetchone() == (True,)
+
+
 def test_each_role_owns_its_layer(governed: Governed) -> None:
     with cursor(governed.server.connect(dbname=DATABASE)) as cur:
         cur.execute(
