@@ -206,7 +206,7 @@ class SqliteArrowLoader(TableLoader):
 
 
 def _add_raw_columns(loaded_at: dt.datetime) -> Any:
-    """`_loaded_at` and a null `_hard_deleted_at` (an upserted row exists, so it is not deleted).
+    """`_loaded_at` and a null `_hard_deleted_at` (a row read from the source is not deleted).
 
     Added to the Arrow data rather than as column hints: `sql_table` only takes hints for
     columns of the source table.
