@@ -122,7 +122,11 @@ def run(args: argparse.Namespace) -> None:
             python("-m", "simulator", "advance", "--days", "1", "--dir", str(sim_dir)),
         )
         _cycle(f"day {day}/{args.days}", args.target, sim_dir)
-    run_step("dbt docs generate", dbt("docs", "generate", "--target", args.target))
+    # --no-compile keeps the last build's run_results.json (the BI data-health page reads it).
+    run_step(
+        "dbt docs generate",
+        dbt("docs", "generate", "--no-compile", "--target", args.target),
+    )
     _summary(args.target)
     print(f"    Total time:         {time.monotonic() - started:.0f}s")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -35,6 +36,9 @@ def test_elt_run_builds_the_marts_and_docs_then_advances(tmp_path: Path) -> None
         assert step in out
     assert "dbt docs generate" in out and "Warehouse (DuckDB)" in out
     assert (wh.target_path / "index.html").exists()
+    # the docs step leaves the last build's results for the data-health dashboard
+    run_results = json.loads((wh.target_path / "run_results.json").read_text())
+    assert run_results["args"]["which"] == "build"
 
     with duckdb.connect(wh.connection_env["DUCKDB_PATH"], read_only=True) as con:
         customers = con.execute("select count(*) from marts.dim_customers").fetchone()[0]
