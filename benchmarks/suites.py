@@ -55,6 +55,23 @@ def _node_seconds(target_path: Path, resource_type: str) -> float:
     )
 
 
+def node_breakdown(target_path: Path, keep_as: Path | None = None) -> dict[str, float]:
+    """Execution seconds of the last dbt command's nodes, by kind (tests, views, tables,
+    incremental models, snapshots, seeds); `keep_as` keeps a copy of its run_results.json."""
+    results_path = target_path / "run_results.json"
+    if keep_as is not None:
+        shutil.copy2(results_path, keep_as)
+    manifest = json.loads((target_path / "manifest.json").read_text())["nodes"]
+    out: dict[str, float] = {}
+    for result in json.loads(results_path.read_text())["results"]:
+        node = manifest.get(result["unique_id"], {})
+        kind = result["unique_id"].split(".")[0]
+        if kind == "model":
+            kind = f"model_{node.get('config', {}).get('materialized', '?')}"
+        out[kind] = round(out.get(kind, 0.0) + result["execution_time"], 3)
+    return out
+
+
 # --- shop database: dlt against DuckDB copying the same tables natively ---------------------
 def ingest_db(ctx: Context, first: Sample | None = None, dlt_repeats: int = 0) -> dict[str, Any]:
     """`first`: a dlt shop load already measured (the main pipeline's), counted as one run."""
@@ -130,6 +147,7 @@ def pipeline(ctx: Context, preset: str) -> dict[str, Any]:
         "build_s": round(build.wall_s, 3),
     }
     snapshot_initial = _node_seconds(wh.target_path, "snapshot")
+    out["build"]["node_seconds"] = node_breakdown(wh.target_path, root / "run_results-first.json")
 
     replayed = replay.replay(wh.target_path, raw_copy, wh.duckdb_path)
     ctx.note(f"replay: {replayed.wall_s:.1f}s ({replayed.extra})")
@@ -144,7 +162,9 @@ def pipeline(ctx: Context, preset: str) -> dict[str, Any]:
     after = _count(wh.duckdb_path, "raw_shop.order_items")
     incremental = wh.dbt("build", *ctx.build_args)
     snapshot_delta = _node_seconds(wh.target_path, "snapshot")
+    incremental_nodes = node_breakdown(wh.target_path, root / "run_results-incremental.json")
     full = wh.dbt("build", "--full-refresh", *ctx.build_args)
+    full_nodes = node_breakdown(wh.target_path, root / "run_results-full-refresh.json")
     ctx.note(f"incremental build {incremental.wall_s:.1f}s, full refresh {full.wall_s:.1f}s")
     out["incremental"] = {
         "new_order_items_share": round((after - before) / before, 4) if before else None,
@@ -152,6 +172,12 @@ def pipeline(ctx: Context, preset: str) -> dict[str, Any]:
         "build": summary([incremental]),
         "full_refresh": summary([full]),
         "ratio": _ratio(incremental.wall_s, full.wall_s),
+        "node_seconds": {"incremental": incremental_nodes, "full_refresh": full_nodes},
+        # the incremental models alone: what their incremental predicates save
+        "incremental_models_ratio": _ratio(
+            incremental_nodes.get("model_incremental", 0.0),
+            full_nodes.get("model_incremental", 0.0),
+        ),
     }
     out["snapshot"] = {
         "initial_s": round(snapshot_initial, 3),

@@ -29,7 +29,6 @@ from dlt.sources.rest_api import rest_api_resources
 
 from ingestion.quarantine import quarantine_hints, quarantine_row, record_json
 
-PAGE_SIZE = 1000
 # ad spend of the last 3 days is restated (contract); re-read from 3 days before the cursor
 RESTATEMENT_DAYS = 3
 LOADED_AT = "_loaded_at"
@@ -222,7 +221,7 @@ def http_session() -> Any:
     return client.session
 
 
-def _rest_config(feed: Feed, base_url: str, token: str) -> dict[str, Any]:
+def _rest_config(feed: Feed, base_url: str, token: str, page_size: int) -> dict[str, Any]:
     return {
         "client": {
             "base_url": base_url,
@@ -237,7 +236,7 @@ def _rest_config(feed: Feed, base_url: str, token: str) -> dict[str, Any]:
                 "primary_key": list(feed.primary_key),
                 "endpoint": {
                     "path": feed.path,
-                    "params": {"limit": PAGE_SIZE},
+                    "params": {"limit": page_size},
                     "data_selector": "data",
                     "incremental": {
                         "cursor_path": feed.cursor,
@@ -290,13 +289,14 @@ def _split(feed: Feed, feed_resource: Any, loaded_at: dt.datetime) -> Iterator[A
     yield rejected
 
 
-def api_source(name: str, base_url: str, token: str, loaded_at: dt.datetime) -> Any:
+def api_source(name: str, base_url: str, token: str, page_size: int, loaded_at: dt.datetime) -> Any:
     """The `web` or `marketing` source: each feed and its two transformers."""
 
     @dlt.source(name=name)
     def source() -> Iterator[Any]:
         for feed in FEEDS[name]:
-            (feed_resource,) = rest_api_resources(_rest_config(feed, base_url, token))
+            config = _rest_config(feed, base_url, token, page_size)
+            (feed_resource,) = rest_api_resources(config)
             yield feed_resource
             yield from _split(feed, feed_resource, loaded_at)
 

@@ -77,7 +77,8 @@ def _run_pipeline(
             source = shop.shop_source(engine, started_at, _config("sources.shop_chunk_size", int))
         else:
             base_url = api_url or _config("sources.api_base_url")
-            source = apis.api_source(name, base_url, _api_token(), started_at)
+            page_size = _config("sources.api_page_size", int)
+            source = apis.api_source(name, base_url, _api_token(), page_size, started_at)
         # people erased from the warehouse stay out of raw (governance/suppression.py)
         suppression.apply(pipeline, source)
         if full_refresh:

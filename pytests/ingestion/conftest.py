@@ -60,6 +60,8 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RUNTIME__REQUEST_BACKOFF_FACTOR", "0.1")
     monkeypatch.setenv("RUNTIME__REQUEST_MAX_ATTEMPTS", "4")
     monkeypatch.setenv("RUNTIME__REQUEST_TIMEOUT", "10")
+    # several pages per endpoint even in a tiny world, so paging and per-request faults are hit
+    monkeypatch.setenv("SOURCES__API_PAGE_SIZE", "1000")
     return path
 
 
