@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=RESULTS / "latest.json", help="JSON results file"
     )
     parser.add_argument(
+        "--from-json",
+        type=Path,
+        default=None,
+        help="measure nothing: rewrite the report and chart from this results file",
+    )
+    parser.add_argument(
         "--report",
         type=Path,
         default=None,
@@ -194,10 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.preset, args.repeats, args.skip_postgres = "tiny", 1, True
         args.scale_presets = ""
-    results = collect(args)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    if args.from_json is not None:
+        results = json.loads(args.from_json.read_text())
+        args.out = args.from_json
+    else:
+        results = collect(args)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"wrote {args.out}")
     report_path = args.report or (None if args.quick else REPO_ROOT / "BENCHMARKS.md")
     if report_path is not None:
         chart = report.chart(results, args.out.parent / "scale.png")

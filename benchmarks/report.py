@@ -105,7 +105,10 @@ def markdown(results: dict[str, Any], chart_path: Path, base: Path) -> str:
         f"- machine: {m['cores']} cores, {m['memory_gib']} GiB, {m['platform']}, "
         f"Python {m['python']}",
         f"- versions: {versions}",
-        f"- load average (1/5/15 min) during the run: {meta['load_average']}",
+        "- load average (1/5/15 min) during the run: "
+        + "; ".join(f"{when} {'/'.join(map(str, v))}" for when, v in meta["load_average"].items()),
+        f"- presets: shop database figures `{meta['preset']}`, pipeline figures "
+        f"`{meta.get('pipeline_preset', meta['preset'])}`",
         "",
         "## Headline figures",
         "",
@@ -117,11 +120,15 @@ def markdown(results: dict[str, Any], chart_path: Path, base: Path) -> str:
         "",
         f"![scaling]({chart_rel})",
         "",
-        "Growth (wall time per order line relative to the smallest size; 1.0 = linear):",
+        "Growth: wall time per order line relative to the smallest size (1.0 = linear, below 1 ="
+        " fixed costs still dominate):",
         "",
-        "```",
-        *(f"{engine}: {g}" for engine, g in results["scale"]["growth"].items()),
-        "```",
+        *(
+            f"- {engine} {name}: {g['size_x']}x the data took {g['time_x']}x the time"
+            f" (per-line cost {g['time_per_item_vs_base']}x)"
+            for engine, points in results["scale"]["growth"].items()
+            for name, g in points.items()
+        ),
         "",
         "## Notes from the run",
         "",

@@ -36,6 +36,7 @@ CURSOR = "updated_at"
 HARD_DELETED_AT = "_hard_deleted_at"
 LOADED_AT = "_loaded_at"
 FRACTION_ONLY = "*[^0-9.]*"  # matches a tail that is more than fractional seconds
+BELOW_TIMESTAMPS, ABOVE_DIGITS = "0000-", ":"  # text sorting below / above "2025-01-31 ..."
 UPDATE_BATCH = 1000
 
 
@@ -279,10 +280,12 @@ def _rejected_rows(
 
     The scan keeps its own window start per table in resource state (saved with the load
     package): the newest `updated_at` seen that starts with a digit. Rows whose `updated_at` is
-    itself not a timestamp sort outside the digits (numbers and text below "0", other text above
-    the window start), so the scan always includes them; the insert-only merge of `_quarantine`
-    keeps them once. Each window part is its own query, so SQLite reads it through the
-    `updated_at` index (an OR of the parts makes it scan the whole table).
+    itself not a timestamp sort outside the timestamps (numbers and text below "0000-", other
+    text above the window start), so the scan always includes them; the insert-only merge of
+    `_quarantine` keeps them once. The bounds are text that SQLite can not read as a number:
+    compared with the NUMERIC-affinity column, "0" would become the number 0. Each window part
+    is its own query, so SQLite reads it through the `updated_at` index (an OR of the parts
+    makes it scan the whole table).
     """
     scanned = dlt.current.resource_state().setdefault("scanned_from", {})
     for name in SHOP_TABLES:
@@ -298,12 +301,14 @@ def _rejected_rows(
             if since is None
             else [
                 query.where(cursor >= since),
-                query.where(cursor < "0"),
+                query.where(cursor < BELOW_TIMESTAMPS),
             ]
         )
         with engine.connect() as conn:
             newest = conn.execute(
-                sa.select(sa.func.max(cursor)).where(cursor >= "0", cursor < ":")
+                sa.select(sa.func.max(cursor)).where(
+                    cursor >= BELOW_TIMESTAMPS, cursor < ABOVE_DIGITS
+                )
             ).scalar()
             rows = [
                 quarantine_row(

@@ -108,12 +108,14 @@ def test_malformed_records_are_quarantined_and_the_rest_loaded(world, ingest, ap
         ingest(url, sources=("shop",))
     # a new shop row gets quantity = 'one'; every API page's first record a wrong-type field
     simulator.advance(world, days=1, malformed=True)
-    # and an update writes text that is no timestamp into a DATETIME column
+    # and updates write values that are no timestamps into DATETIME columns, the cursor too
     with sqlite3.connect(world / "shop.sqlite") as conn:
         conn.execute(
             "UPDATE payments SET created_at = 'yesterday', updated_at = ("
             " SELECT max(updated_at) FROM payments) WHERE payment_id = 1"
         )
+        conn.execute("UPDATE customers SET updated_at = 'n/a' WHERE customer_id = 1")
+        conn.execute("UPDATE customers SET updated_at = 5 WHERE customer_id = 2")
     with api_server(Faults(frozenset({"malformed"}), every=1)) as url:
         report = ingest(url)
     assert report.succeeded
@@ -129,8 +131,23 @@ def test_malformed_records_are_quarantined_and_the_rest_loaded(world, ingest, ap
     assert "daily_budget: expected decimal" in reasons["raw_marketing", "campaigns"]
     assert "spend: expected decimal" in reasons["raw_marketing", "ad_spend"]
     assert reasons["raw_shop", "payments"] == "created_at: expected timestamp, got text 'yesterday'"
-    # raw keeps the last well-formed version of that payment
-    assert oracle.query("SELECT created_at IS NOT NULL FROM raw_shop.payments WHERE payment_id = 1")
+    assert {
+        reason
+        for (reason,) in oracle.query(
+            "SELECT reason FROM raw_shop._quarantine WHERE source_table = 'customers'"
+        )
+    } == {
+        "updated_at: expected timestamp, got text 'n/a'",
+        "updated_at: expected timestamp, got integer 5",
+    }
+    # raw keeps the last well-formed version of those rows
+    assert oracle.query(
+        "SELECT count(*) FROM raw_shop.payments WHERE payment_id = 1 AND created_at IS NOT NULL"
+    ) == [(1,)]
+    assert oracle.query(
+        "SELECT count(*) FROM raw_shop.customers WHERE customer_id IN (1, 2)"
+        " AND updated_at IS NOT NULL"
+    ) == [(2,)]
     events_reason = oracle.query("SELECT reason FROM raw_web._quarantine")
     assert any("occurred_at: expected timestamp" in r or "customer_id: expected bigint" in r
                for (r,) in events_reason)  # fmt: skip
@@ -152,12 +169,13 @@ def test_malformed_records_are_quarantined_and_the_rest_loaded(world, ingest, ap
     assert report.rows_quarantined["raw_web.events"] == len(events_reason)
     assert report.rows_quarantined["raw_shop.order_items"] == 1
     assert report.rows_quarantined["raw_shop.payments"] == 1
+    assert report.rows_quarantined["raw_shop.customers"] == 2
 
     # seen again by the next run (still in the shop DB): stored once, not counted again
     with api_server() as url:
         again = ingest(url, sources=("shop",))
     assert again.rows_quarantined == {}
-    assert oracle.query("SELECT count(*) FROM raw_shop._quarantine") == [(2,)]
+    assert oracle.query("SELECT count(*) FROM raw_shop._quarantine") == [(4,)]
 
 
 def test_schema_drift_adds_columns_and_is_reported(world, ingest, api_server, oracle):
