@@ -25,20 +25,11 @@ from simulator import server
 from simulator.faults import Faults
 
 TOKEN = "test-token"
-SHOP_KEYS = {
-    "customers": "customer_id",
-    "categories": "category_id",
-    "products": "product_id",
-    "orders": "order_id",
-    "order_items": "order_item_id",
-    "payments": "payment_id",
-}
 API_PATHS = {
     "events": "/api/v1/events",
     "campaigns": "/api/v1/campaigns",
     "ad_spend": "/api/v1/ad_spend",
 }
-LOAD_COLUMNS = ("_loaded_at", "_dlt_load_id", "_dlt_id", "_hard_deleted_at")
 
 
 @pytest.fixture
