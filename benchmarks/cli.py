@@ -69,7 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         help="scratch space; generated worlds are cached in <work-dir>/cache",
     )
     parser.add_argument(
-        "--out", type=Path, default=RESULTS / "latest.json", help="JSON results file"
+        "--out",
+        type=Path,
+        default=None,
+        help="JSON results file (default: benchmarks/results/latest.json; with --quick "
+        "<work-dir>/quick.json, so a smoke run never replaces the published figures)",
     )
     parser.add_argument(
         "--from-json",
@@ -200,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.preset, args.repeats, args.skip_postgres = "tiny", 1, True
         args.scale_presets = ""
+    if args.out is None:
+        args.out = args.work_dir / "quick.json" if args.quick else RESULTS / "latest.json"
     if args.from_json is not None:
         results = json.loads(args.from_json.read_text())
         args.out = args.from_json
