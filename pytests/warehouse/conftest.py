@@ -30,7 +30,7 @@ def cycle_boundaries(wh) -> list[dt.datetime]:
     the generated history, then the end of each advanced day."""
     today = State.load(wh.sim_dir).today
     days = [today - dt.timedelta(days=HISTORY_DAYS - i) for i in range(HISTORY_DAYS + 1)]
-    return [dt.datetime.combine(d, dt.time(), dt.timezone.utc) for d in days]
+    return [dt.datetime.combine(d, dt.time(), dt.UTC) for d in days]
 
 
 def table_rows(wh, table: str, exclude: set[str] = frozenset()) -> tuple[list[str], list[tuple]]:

@@ -31,8 +31,7 @@ def _late_change(wh) -> int:
             "select min(order_id) from raw_shop.orders where status = 'delivered'"
         ).fetchone()
         con.execute(
-            "update raw_shop.orders set status = 'returned', _loaded_at = now()"
-            " where order_id = ?",
+            "update raw_shop.orders set status = 'returned', _loaded_at = now() where order_id = ?",
             [order_id],
         )
     return order_id
@@ -43,15 +42,20 @@ def test_incremental_build_picks_up_late_data_and_equals_full_refresh(duckdb_clo
     max_updated = wh.scalar("select max(last_updated_at) from marts.fct_orders")
 
     order_id = _late_change(wh)
-    ordered_at = wh.scalar("select ordered_at from marts.fct_orders where order_id = ?", (order_id,))
+    ordered_at = wh.scalar(
+        "select ordered_at from marts.fct_orders where order_id = ?", (order_id,)
+    )
     assert (max_updated - ordered_at).days > 3, "the late row must be outside the lookback"
     wh.build()
     assert wh.query(
         "select order_status, net_revenue from marts.fct_orders where order_id = ?", (order_id,)
     ) == [("returned", 0)]
-    assert wh.scalar(
-        "select sum(net_revenue) from marts.fct_order_items where order_id = ?", (order_id,)
-    ) == 0
+    assert (
+        wh.scalar(
+            "select sum(net_revenue) from marts.fct_order_items where order_id = ?", (order_id,)
+        )
+        == 0
+    )
 
     wh.advance(1)
     wh.cycle()
@@ -78,4 +82,4 @@ def test_an_incremental_run_reads_only_recent_orders(duckdb_clone) -> None:
 def test_full_refresh_columns_exclude_only_load_times() -> None:
     # the facts carry the ingestion time of their sources (drives the lookback); it is the
     # only column that legitimately differs between two warehouses built from the same data
-    assert LOAD_TIME_COLUMNS == {"last_loaded_at"}
+    assert {"last_loaded_at"} == LOAD_TIME_COLUMNS

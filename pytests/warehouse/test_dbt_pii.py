@@ -24,7 +24,7 @@ PII_COLUMN_NAMES = {
 
 def test_no_pii_column_beyond_raw(history) -> None:
     columns = history.query(
-        "select table_schema, table_name, column_name from information_schema.columns"
+        "select table_schema, table_name, column_name from information_schema.columns"  # noqa: S608
         f" where table_schema in {DBT_SCHEMAS}"
     )
     assert columns
@@ -40,7 +40,7 @@ def test_no_pii_value_beyond_raw(history) -> None:
         | {p["street_address"] for p in people if p["street_address"]}
     )
     text_columns = history.query(
-        "select table_schema, table_name, column_name from information_schema.columns"
+        "select table_schema, table_name, column_name from information_schema.columns"  # noqa: S608
         f" where table_schema in {DBT_SCHEMAS}"
         " and lower(data_type) in ('text', 'varchar', 'character varying')"
     )
@@ -61,7 +61,9 @@ def test_email_hash_is_keyed_and_identical_to_the_documented_algorithm(history) 
         for r in truth.customer_history(history.sim_dir)
         if r["valid_to"] is None
     }
-    rows = history.query("select customer_id, email_hash, email_domain from staging.stg_shop__customers")
+    rows = history.query(
+        "select customer_id, email_hash, email_domain from staging.stg_shop__customers"
+    )
     assert len(rows) == len(latest)
     for customer_id, email_hash, domain in rows:
         email = latest[customer_id]

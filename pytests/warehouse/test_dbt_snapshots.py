@@ -5,6 +5,8 @@ updated_at; current rows are the truth's current versions; hard deletes close re
 
 from __future__ import annotations
 
+import itertools
+
 from simulator import truth
 
 from .conftest import cycle_boundaries, keyed_email_hash
@@ -106,5 +108,5 @@ def test_one_current_version_per_natural_key_and_no_overlaps(history) -> None:
         )
         for natural_key, rows in versions.items():
             assert sum(1 for r in rows if r[3]) == 1, (dim, natural_key)
-            for earlier, later in zip(rows, rows[1:], strict=False):
+            for earlier, later in itertools.pairwise(rows):
                 assert earlier[2] is not None and earlier[2] <= later[1], (dim, natural_key)

@@ -78,13 +78,19 @@ def test_events_per_type_match_truth(history) -> None:
 
 
 def test_facts_never_fall_back_to_unknown_members_for_known_keys(history) -> None:
-    assert history.scalar(
-        "select count(*) from marts.fct_order_items f"
-        " join marts.dim_customers c on c.customer_id = f.customer_id and c.is_current"
-        " where f.customer_key = '-1'"
-    ) == 0
-    assert history.scalar(
-        "select count(*) from marts.fct_order_items f"
-        " join marts.dim_products p on p.product_id = f.product_id and p.is_current"
-        " where f.product_key = '-1'"
-    ) == 0
+    assert (
+        history.scalar(
+            "select count(*) from marts.fct_order_items f"
+            " join marts.dim_customers c on c.customer_id = f.customer_id and c.is_current"
+            " where f.customer_key = '-1'"
+        )
+        == 0
+    )
+    assert (
+        history.scalar(
+            "select count(*) from marts.fct_order_items f"
+            " join marts.dim_products p on p.product_id = f.product_id and p.is_current"
+            " where f.product_key = '-1'"
+        )
+        == 0
+    )

@@ -33,7 +33,7 @@ def _normalise(rows: list[tuple], wall_clock_after: dt.datetime) -> list[tuple]:
 
     def value(v):
         if isinstance(v, dt.datetime):
-            v = v.astimezone(dt.timezone.utc)
+            v = v.astimezone(dt.UTC)
             return None if v > wall_clock_after else v
         if isinstance(v, Decimal):
             return v.normalize()
@@ -45,7 +45,7 @@ def _normalise(rows: list[tuple], wall_clock_after: dt.datetime) -> list[tuple]:
 def test_duckdb_and_postgres_build_identical_marts(duckdb_history, postgres_history) -> None:
     today = State.load(duckdb_history.sim_dir).today
     assert today == State.load(postgres_history.sim_dir).today
-    simulated_now = dt.datetime.combine(today, dt.time(), dt.timezone.utc)
+    simulated_now = dt.datetime.combine(today, dt.time(), dt.UTC)
     for table in MARTS:
         columns, duck = table_rows(duckdb_history, table, LOAD_TIME_COLUMNS | {"_loaded_at"})
         pg_columns, pg = table_rows(postgres_history, table, LOAD_TIME_COLUMNS | {"_loaded_at"})
