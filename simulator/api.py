@@ -125,6 +125,39 @@ def create_app(directory: Path, faults: Faults | None = None, token: str | None 
         st = State.load(directory)
         return {"status": "ok", "preset": st.preset, "current_date": st.current_date}
 
+    def keyset_page(
+        request: Request,
+        table: str,
+        fields: tuple[str, ...],
+        key: tuple[str, ...],
+        key_types: tuple[type, ...],
+        lower: tuple[str, Any] | None,
+        cursor: str | None,
+        limit: int,
+        timestamp_fields: tuple[str, ...],
+    ) -> dict:
+        """One page of `table` in `key` order after the cursor (keyset pagination: stable while
+        rows are appended); one extra row is read to know whether another page follows."""
+        where, params = ["1 = 1"], []
+        if lower is not None:
+            where.append(f"{lower[0]} >= ?")
+            params.append(lower[1])
+        if cursor:
+            where.append(f"({', '.join(key)}) > ({', '.join('?' for _ in key)})")
+            params += _decode_cursor(cursor, key_types)
+        rows = query(
+            store.select(
+                table, fields, f"WHERE {' AND '.join(where)} ORDER BY {', '.join(key)} LIMIT ?"
+            ),
+            (*params, limit + 1),
+        )
+        records = [dict(zip(fields, r, strict=True)) for r in rows[:limit]]
+        for r in records:
+            for name in timestamp_fields:
+                r[name] = iso_z(r[name])
+        last = [rows[limit - 1][fields.index(c)] for c in key] if len(rows) > limit else None
+        return page(request, table, records, limit, last)
+
     @app.get(
         "/api/v1/events",
         dependencies=auth,
@@ -139,26 +172,18 @@ def create_app(directory: Path, faults: Faults | None = None, token: str | None 
         cursor: Cursor = None,
     ) -> dict:
         lo = _parse_since("since", since)
-        where, params = ["1 = 1"], []
-        if lo is not None:
-            where.append("received_at >= ?")
-            params.append(lo)
-        if cursor:
-            where.append("(received_at, event_id) > (?, ?)")
-            params += _decode_cursor(cursor, (int, str))
-        rows = query(
-            store.select(
-                "events",
-                store.EVENT_FIELDS,
-                f"WHERE {' AND '.join(where)} ORDER BY received_at, event_id LIMIT ?",
-            ),
-            (*params, limit + 1),
+        lower = None if lo is None else ("received_at", lo)
+        return keyset_page(
+            request,
+            "events",
+            store.EVENT_FIELDS,
+            ("received_at", "event_id"),
+            (int, str),
+            lower,
+            cursor,
+            limit,
+            ("occurred_at", "received_at"),
         )
-        records = [dict(zip(store.EVENT_FIELDS, r, strict=True)) for r in rows[:limit]]
-        for r in records:
-            r["occurred_at"], r["received_at"] = iso_z(r["occurred_at"]), iso_z(r["received_at"])
-        last = [rows[limit - 1][-1], rows[limit - 1][0]] if len(rows) > limit else None
-        return page(request, "events", records, limit, last)
 
     @app.get(
         "/api/v1/campaigns",
@@ -174,26 +199,18 @@ def create_app(directory: Path, faults: Faults | None = None, token: str | None 
         cursor: Cursor = None,
     ) -> dict:
         lo = _parse_since("updated_since", updated_since)
-        where, params = ["1 = 1"], []
-        if lo is not None:
-            where.append("updated_at >= ?")
-            params.append(lo)
-        if cursor:
-            where.append("(updated_at, campaign_id) > (?, ?)")
-            params += _decode_cursor(cursor, (int, int))
-        rows = query(
-            store.select(
-                "campaigns",
-                store.CAMPAIGN_FIELDS,
-                f"WHERE {' AND '.join(where)} ORDER BY updated_at, campaign_id LIMIT ?",
-            ),
-            (*params, limit + 1),
+        lower = None if lo is None else ("updated_at", lo)
+        return keyset_page(
+            request,
+            "campaigns",
+            store.CAMPAIGN_FIELDS,
+            ("updated_at", "campaign_id"),
+            (int, int),
+            lower,
+            cursor,
+            limit,
+            ("created_at", "updated_at"),
         )
-        records = [dict(zip(store.CAMPAIGN_FIELDS, r, strict=True)) for r in rows[:limit]]
-        for r in records:
-            r["created_at"], r["updated_at"] = iso_z(r["created_at"]), iso_z(r["updated_at"])
-        last = [rows[limit - 1][-1], rows[limit - 1][0]] if len(rows) > limit else None
-        return page(request, "campaigns", records, limit, last)
 
     @app.get(
         "/api/v1/ad_spend",
@@ -206,26 +223,17 @@ def create_app(directory: Path, faults: Faults | None = None, token: str | None 
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> dict:
-        where, params = ["1 = 1"], []
-        if since is not None:
-            lo = _parse_since("since", since)
-            where.append("date >= ?")
-            params.append(iso_z(lo)[:10])
-        if cursor:
-            where.append("(date, campaign_id) > (?, ?)")
-            params += _decode_cursor(cursor, (str, int))
-        rows = query(
-            store.select(
-                "ad_spend",
-                store.AD_SPEND_FIELDS,
-                f"WHERE {' AND '.join(where)} ORDER BY date, campaign_id LIMIT ?",
-            ),
-            (*params, limit + 1),
+        lower = None if since is None else ("date", iso_z(_parse_since("since", since))[:10])
+        return keyset_page(
+            request,
+            "ad_spend",
+            store.AD_SPEND_FIELDS,
+            ("date", "campaign_id"),
+            (str, int),
+            lower,
+            cursor,
+            limit,
+            ("updated_at",),
         )
-        records = [dict(zip(store.AD_SPEND_FIELDS, r, strict=True)) for r in rows[:limit]]
-        for r in records:
-            r["updated_at"] = iso_z(r["updated_at"])
-        last = [rows[limit - 1][0], rows[limit - 1][1]] if len(rows) > limit else None
-        return page(request, "ad_spend", records, limit, last)
 
     return app
