@@ -27,9 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         "--pipeline-preset",
         default=None,
         help="preset of the full pipeline figures (API ingest, dbt build and overhead, "
-        "incremental, snapshot); default: --preset, but at most demo (a full bench pipeline "
-        "does not fit the time budget, see BENCHMARKS.md). The shop database figures use "
-        "--preset.",
+        "incremental, snapshot); default: --preset",
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure (default: 3)")
     parser.add_argument(
@@ -42,17 +40,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run: tiny preset, 1 repeat, DuckDB only, dbt builds without data tests",
+        help="smoke run: tiny preset, 1 repeat, DuckDB only, dbt builds of a small subgraph "
+        "(an incremental fact, a snapshot and its dimension) without data tests",
     )
     parser.add_argument(
         "--scale-presets",
-        default="tiny,demo",
-        help="smaller sizes for the scaling figure, besides --preset (default: tiny,demo)",
+        default="demo,demo-x10",
+        help="smaller sizes for the DuckDB scaling figure, besides the pipeline preset "
+        "(default: demo,demo-x10; <preset>-x<N> is N times the preset's volume)",
     )
     parser.add_argument(
         "--postgres-presets",
-        default="tiny,demo",
-        help="sizes measured on Postgres (default: tiny,demo; empty: none)",
+        default="tiny,demo,demo-x10",
+        help="sizes measured on Postgres (default: tiny,demo,demo-x10; empty: none)",
     )
     parser.add_argument(
         "--budget-minutes",
@@ -109,12 +109,10 @@ def _guarded(ctx: suites.Context, what: str, step: Any, *args: Any) -> Any:
 
 def collect(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
-    quick_args = ("--exclude-resource-type", "test", "unit_test") if args.quick else ()
-    ctx = suites.Context(args.work_dir, args.preset, args.repeats, quick_args)
+    build_args = suites.QUICK_BUILD_ARGS if args.quick else suites.PRODUCTION_BUILD_ARGS
+    ctx = suites.Context(args.work_dir, args.preset, args.repeats, build_args)
     ctx.deadline = time.monotonic() + args.budget_minutes * 60
-    pipeline_preset = args.pipeline_preset or (
-        "demo" if args.preset not in ("tiny", "demo") else args.preset
-    )
+    pipeline_preset = args.pipeline_preset or args.preset
     loads = {"start": machine.load_average()}
     ctx.note(
         f"presets: shop database {args.preset}, pipeline {pipeline_preset}; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 ANALYSIS = Path(__file__).with_name("analysis.md")
+# The figures before the fixes described in analysis.md, kept for the "before" column.
+BEFORE = Path(__file__).parent / "results" / "before.json"
 TARGETS = {
     "ingest_db_vs_native": ("<= 5", lambda v: v <= 5),
     "dbt_overhead": ("<= 1.3", lambda v: v <= 1.3),
@@ -51,8 +54,13 @@ def _fmt(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _before() -> dict[str, Any] | None:
+    return json.loads(BEFORE.read_text()) if BEFORE.exists() else None
+
+
 def headline(results: dict[str, Any]) -> list[str]:
-    rows = ["| figure | value | target | met |", "|---|---|---|---|"]
+    before = _before()
+    rows = ["| figure | value | before the fixes | target | met |", "|---|---|---|---|---|"]
     for key in (
         "ingest_db_rows_per_s",
         "ingest_db_vs_native",
@@ -67,7 +75,16 @@ def headline(results: dict[str, Any]) -> list[str]:
         value = results[key]
         target, ok = TARGETS.get(key, ("", None))
         met = "" if ok is None else ("yes" if ok(value) else "**no**")
-        rows.append(f"| `{key}` | {_fmt(value)} | {target} | {met} |")
+        old = _fmt(before[key]) if before and key in before else ""
+        rows.append(f"| `{key}` | {_fmt(value)} | {old} | {target} | {met} |")
+    if before:
+        meta = before["meta"]
+        rows += [
+            "",
+            f"Before the fixes: `make bench` of {meta['measured_at']} (shop database at "
+            f"`{meta['preset']}`, pipeline at `{meta['pipeline_preset']}`, load average "
+            f"{meta['load_average']['start'][0]}), kept in `benchmarks/results/before.json`.",
+        ]
     return rows
 
 

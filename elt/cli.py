@@ -8,7 +8,16 @@ import secrets
 import time
 from pathlib import Path
 
-from elt.steps import REPO_ROOT, StepFailed, banner, check_postgres, dbt, python, run_step
+from elt.steps import (
+    REPO_ROOT,
+    StepFailed,
+    banner,
+    check_postgres,
+    dbt,
+    dbt_production_build,
+    python,
+    run_step,
+)
 from simulator.server import running
 
 
@@ -75,7 +84,10 @@ def _cycle(label: str, target: str, sim_dir: Path) -> None:
             ),
             env={"SOURCES__API_TOKEN": token},
         )
-    run_step(f"dbt build on {target} ({label})", dbt("build", "--target", target))
+    run_step(
+        f"dbt build on {target} ({label}; unit tests run in CI, not in production)",
+        dbt_production_build("--target", target),
+    )
 
 
 def _summary(target: str) -> None:

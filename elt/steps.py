@@ -41,6 +41,27 @@ def dbt(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("dbt")), *args]
 
 
+# The production (daily) build:
+#  * everything but unit tests. Unit tests check SQL logic against fixed mock inputs, so their
+#    result only changes when the code does: they run in development and CI (`make test`, slim
+#    CI), not on every scheduled load (dbt docs, "Unit tests": run them in development and CI).
+#  * data tests of the big incremental models check the rows of the last
+#    DATA_TEST_WINDOW_DAYS days (macros/data_test_window.sql); uniqueness, reconciliations and
+#    every --full-refresh still check all rows, and so do CI and a plain `dbt build`/`dbt test`.
+DATA_TEST_WINDOW_DAYS = 3
+PRODUCTION_BUILD_ARGS = (
+    "--exclude-resource-type",
+    "unit_test",
+    "--vars",
+    f"{{data_test_window_days: {DATA_TEST_WINDOW_DAYS}}}",
+)
+
+
+def dbt_production_build(*args: str) -> list[str]:
+    """`dbt build` as the daily production run executes it (see PRODUCTION_BUILD_ARGS)."""
+    return dbt("build", *PRODUCTION_BUILD_ARGS, *args)
+
+
 def check_postgres() -> None:
     """Fail early, in one clear line, when the Postgres given by the PG* variables is unusable."""
     missing = [name for name in ("PGHOST", "PGUSER", "PGDATABASE") if not os.environ.get(name)]

@@ -70,12 +70,6 @@ class SuppressionList:
         return self._anonymous_cache[anonymous_id]
 
     # --- filters ---------------------------------------------------------------------------
-    def keep_event(self, record: dict[str, Any]) -> bool:
-        customer_id = record.get("customer_id")
-        if customer_id is not None:
-            return not self.customer(customer_id)
-        return not self.anonymous_id(record.get("anonymous_id"))
-
     def keep_quarantined(self, row: dict[str, Any]) -> bool:
         try:
             record = json.loads(row.get("record") or "")
@@ -86,20 +80,36 @@ class SuppressionList:
         customer, anonymous = record.get("customer_id"), record.get("anonymous_id")
         return not (self.customer(customer) or self.anonymous_id(anonymous))
 
-    def _suppressed_ids(self, column: pa.ChunkedArray | pa.Array) -> list[Any]:
-        return [v for v in pc.unique(column).to_pylist() if self.customer(v)]
+    @staticmethod
+    def _hits(column: pa.ChunkedArray | pa.Array, suppressed: Callable[[Any], bool]) -> Any:
+        """Boolean mask of the values that are suppressed (null never is); None when none is.
+
+        Each distinct value is tested once (and cached), not each row.
+        """
+        bad = [v for v in pc.unique(column).to_pylist() if suppressed(v)]
+        if not bad:
+            return None
+        return pc.fill_null(pc.is_in(column, value_set=pa.array(bad, column.type)), False)
 
     def drop_customers(self, item: Any) -> Any:
         """Arrow table of shop customers without the suppressed ones."""
-        if not isinstance(item, (pa.Table, pa.RecordBatch)):
-            # the shop source uses the pyarrow backend; fail loudly rather than let rows through
-            raise TypeError(f"suppression expects Arrow tables of customers, got {type(item)}")
-        column = item.column("customer_id")
-        bad = self._suppressed_ids(column)
-        if not bad:
+        _require_arrow(item, "customers")
+        hit = self._hits(item.column("customer_id"), self.customer)
+        return item if hit is None else item.filter(pc.invert(hit))
+
+    def drop_events(self, item: Any) -> Any:
+        """Arrow table of events without those of suppressed people: by customer_id when the
+        event has one, else by anonymous_id."""
+        _require_arrow(item, "events")
+        customer = item.column("customer_id")
+        by_customer = self._hits(customer, self.customer)
+        by_anonymous = self._hits(item.column("anonymous_id"), self.anonymous_id)
+        if by_anonymous is not None:
+            by_anonymous = pc.and_(pc.is_null(customer), by_anonymous)
+        hits = [h for h in (by_customer, by_anonymous) if h is not None]
+        if not hits:
             return item
-        hit = pc.fill_null(pc.is_in(column, value_set=pa.array(bad, column.type)), False)
-        return item.filter(pc.invert(hit))
+        return item.filter(pc.invert(hits[0] if len(hits) == 1 else pc.or_(*hits)))
 
     def detach_orders(self, item: Any) -> Any:
         """Arrow table (or row dict) of shop orders, suppressed customer_ids set to null."""
@@ -109,12 +119,17 @@ class SuppressionList:
             return item
         index = item.schema.get_field_index("customer_id")
         column = item.column(index)
-        bad = self._suppressed_ids(column)
-        if not bad:
+        hit = self._hits(column, self.customer)
+        if hit is None:
             return item
-        hit = pc.fill_null(pc.is_in(column, value_set=pa.array(bad, column.type)), False)
         detached = pc.if_else(hit, pa.scalar(DETACHED_CUSTOMER_ID, column.type), column)
         return item.set_column(index, item.schema.field(index), detached)
+
+
+def _require_arrow(item: Any, table: str) -> None:
+    # the shop tables and events arrive as Arrow tables; fail loudly rather than let rows through
+    if not isinstance(item, (pa.Table, pa.RecordBatch)):
+        raise TypeError(f"suppression expects Arrow tables of {table}, got {type(item)}")
 
 
 def load(sql_client: Any) -> SuppressionList:
@@ -139,7 +154,7 @@ def _transforms(suppressed: SuppressionList) -> dict[str, tuple[str, Callable[[A
     return {
         "customers": ("map", suppressed.drop_customers),
         "orders": ("map", suppressed.detach_orders),
-        "events": ("filter", suppressed.keep_event),
+        "events": ("map", suppressed.drop_events),
         "shop_quarantine": ("filter", suppressed.keep_quarantined),
         "events_quarantine": ("filter", suppressed.keep_quarantined),
     }

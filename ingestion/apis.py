@@ -6,7 +6,9 @@ processing step type-checks every record before the incremental step sees it: go
 their typed values, bad ones become `Rejected` markers without a cursor field, which the
 incremental passes through (`on_cursor_value_missing="include"`) without moving the cursor. The
 feed itself is not loaded; two transformers split its pages into the raw table and
-`_quarantine`, so both land in the same load package as the cursor.
+`_quarantine`, so both land in the same load package as the cursor. The raw table gets one Arrow
+table per page: dlt writes it to parquet as it is, where record dicts would go through dlt's
+JSON normaliser (measured ~2,200 events per CPU-second) and insert statements.
 
 Retries (429 honouring Retry-After, 5xx, timeouts, dropped connections) with exponential backoff
 come from dlt's requests client, configured by the `[runtime]` http settings in config.toml.
@@ -15,6 +17,7 @@ come from dlt's requests client, configured by the `[runtime]` http settings in 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -22,8 +25,11 @@ from functools import partial
 from typing import Any
 
 import dlt
+import pyarrow as pa
 from dlt.common.configuration.resolve import resolve_configuration
 from dlt.common.configuration.specs import RuntimeConfiguration
+from dlt.common.normalizers.json.helpers import get_row_hash
+from dlt.common.schema.utils import dlt_id_column, dlt_load_id_column
 from dlt.sources.helpers.requests import Client
 from dlt.sources.rest_api import rest_api_resources
 
@@ -32,6 +38,15 @@ from ingestion.quarantine import quarantine_hints, quarantine_row, record_json
 # ad spend of the last 3 days is restated (contract); re-read from 3 days before the cursor
 RESTATEMENT_DAYS = 3
 LOADED_AT = "_loaded_at"
+DLT_LOAD_ID, DLT_ID = "_dlt_load_id", "_dlt_id"
+# the Arrow types of the checked fields: what dlt's JSON path gave them on DuckDB and Postgres
+ARROW_TYPES = {
+    "text": pa.string(),
+    "bigint": pa.int64(),
+    "decimal": pa.decimal128(38, 9),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+}
 
 # field -> (dlt data type, required): the critical fields whose type is checked
 FieldTypes = dict[str, tuple[str, bool]]
@@ -180,6 +195,10 @@ def _parse(value: Any, data_type: str) -> Any:
     raise ValueError
 
 
+# JSON values that `_parse` returns unchanged (`type() is`: a bool is no bigint)
+PASS_THROUGH: dict[str, type] = {"text": str, "bigint": int}
+
+
 def check_record(feed: Feed, record: dict[str, Any]) -> dict[str, Any]:
     """The record with typed critical fields, or `Rejected` with every failing field."""
     typed = dict(record)
@@ -189,6 +208,8 @@ def check_record(feed: Feed, record: dict[str, Any]) -> dict[str, Any]:
         if value is None:
             if required:
                 problems.append(f"{name}: required, missing")
+            continue
+        if type(value) is PASS_THROUGH.get(data_type):  # already typed: most fields of a page
             continue
         try:
             typed[name] = _parse(value, data_type)
@@ -208,7 +229,44 @@ def _columns(feed: Feed) -> dict[str, dict[str, Any]]:
     if feed.write_disposition is LATEST_WINS:
         columns[feed.cursor]["dedup_sort"] = "desc"
     columns[LOADED_AT] = {"data_type": "timestamp", "timezone": True, "nullable": True}
+    # dlt's own columns, in the order its JSON normaliser created them
+    columns[DLT_LOAD_ID] = dlt_load_id_column()
+    columns[DLT_ID] = dlt_id_column()
     return columns
+
+
+def _arrow_fields(feed: Feed) -> pa.Schema:
+    return pa.schema(
+        pa.field(name, ARROW_TYPES[data_type], nullable=not required)
+        for name, (data_type, required) in feed.fields.items()
+    )
+
+
+def _inferred(values: list[Any]) -> pa.Array:
+    """A column of new fields (schema drift): Arrow's inferred type, text when the types mix."""
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        as_text = [v if v is None or isinstance(v, str) else json.dumps(v) for v in values]
+        return pa.array(as_text, pa.string())
+
+
+def to_arrow(
+    feed: Feed, fields: pa.Schema, rows: list[dict[str, Any]], loaded_at: dt.datetime
+) -> pa.Table:
+    """Checked records as one table: typed contract fields, then new fields, `_loaded_at`,
+    `_dlt_load_id` and `_dlt_id` (dlt's hash of the primary key: the id its JSON normaliser
+    gives insert-only rows)."""
+    table = pa.Table.from_pylist(rows, schema=fields)
+    for name in sorted(set().union(*rows).difference(fields.names)):
+        table = table.append_column(name, _inferred([r.get(name) for r in rows]))
+    loaded = pa.repeat(pa.scalar(loaded_at, ARROW_TYPES["timestamp"]), len(rows))
+    load_id = pa.repeat(pa.scalar(dlt.current.load_package_state()["load_id"]), len(rows))
+    key = list(feed.primary_key)
+    ids = pa.array([get_row_hash(r, subset=key) for r in rows], pa.string())
+    # `_dlt_load_id` before `_dlt_id`, as the JSON normaliser ordered them (dlt sets its value)
+    table = table.append_column(LOADED_AT, loaded).append_column(DLT_LOAD_ID, load_id)
+    return table.append_column(pa.field(DLT_ID, pa.string(), nullable=False), ids)
 
 
 def http_session() -> Any:
@@ -253,6 +311,7 @@ def _rest_config(feed: Feed, base_url: str, token: str, page_size: int) -> dict[
 
 def _split(feed: Feed, feed_resource: Any, loaded_at: dt.datetime) -> Iterator[Any]:
     seen: set[tuple[Any, ...]] = set()
+    fields = _arrow_fields(feed)
 
     @dlt.transformer(
         data_from=feed_resource,
@@ -261,7 +320,7 @@ def _split(feed: Feed, feed_resource: Any, loaded_at: dt.datetime) -> Iterator[A
         primary_key=list(feed.primary_key),
         columns=_columns(feed),
     )
-    def accepted(page: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    def accepted(page: list[dict[str, Any]]) -> Iterator[pa.Table]:
         rows = []
         for record in page:
             if isinstance(record, Rejected):
@@ -271,9 +330,9 @@ def _split(feed: Feed, feed_resource: Any, loaded_at: dt.datetime) -> Iterator[A
                 if key in seen:
                     continue
                 seen.add(key)
-            rows.append({**record, LOADED_AT: loaded_at})
+            rows.append(record)
         if rows:
-            yield rows
+            yield to_arrow(feed, fields, rows, loaded_at)
 
     @dlt.transformer(data_from=feed_resource, name=f"{feed.table}_quarantine", **quarantine_hints())
     def rejected(page: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

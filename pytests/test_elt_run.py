@@ -39,6 +39,9 @@ def test_elt_run_builds_the_marts_and_docs_then_advances(tmp_path: Path) -> None
     # the docs step leaves the last build's results for the data-health dashboard
     run_results = json.loads((wh.target_path / "run_results.json").read_text())
     assert run_results["args"]["which"] == "build"
+    # the production build runs data tests but not unit tests (those run in CI: `make test`)
+    kinds = {r["unique_id"].split(".")[0] for r in run_results["results"]}
+    assert "test" in kinds and "unit_test" not in kinds
 
     with duckdb.connect(wh.connection_env["DUCKDB_PATH"], read_only=True) as con:
         customers = con.execute("select count(*) from marts.dim_customers").fetchone()[0]

@@ -17,8 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
+import orjson
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from . import store
 from .clock import iso_z, parse_iso
@@ -44,6 +46,18 @@ def _decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
     except ValueError:
         raise HTTPException(400, "invalid cursor") from None
     return key
+
+
+def _iso_z_column(values: list[int]) -> list[str]:
+    """`clock.iso_z` of a whole column at once (numpy), for pages of thousands of records."""
+    text = np.datetime_as_string(np.asarray(values, dtype="datetime64[us]"), unit="us")
+    return [f"{t}Z" for t in text.tolist()]
+
+
+def _json(body: dict) -> Response:
+    """The page as JSON, encoded by orjson: FastAPI's own encoding of a returned dict validates
+    and converts every value in Python (the events feed serves pages of 5,000 records)."""
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 def _parse_since(name: str, value: str | None) -> int | None:
@@ -135,7 +149,7 @@ def create_app(directory: Path, faults: Faults | None = None, token: str | None 
         cursor: str | None,
         limit: int,
         timestamp_fields: tuple[str, ...],
-    ) -> dict:
+    ) -> Response:
         """One page of `table` in `key` order after the cursor (keyset pagination: stable while
         rows are appended); one extra row is read to know whether another page follows."""
         where, params = ["1 = 1"], []
@@ -151,12 +165,13 @@ def create_app(directory: Path, faults: Faults | None = None, token: str | None 
             ),
             (*params, limit + 1),
         )
-        records = [dict(zip(fields, r, strict=True)) for r in rows[:limit]]
-        for r in records:
-            for name in timestamp_fields:
-                r[name] = iso_z(r[name])
+        columns = [list(column) for column in zip(*rows[:limit], strict=True)]
+        for name in timestamp_fields:
+            index = fields.index(name)
+            columns[index] = _iso_z_column(columns[index])
+        records = [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)]
         last = [rows[limit - 1][fields.index(c)] for c in key] if len(rows) > limit else None
-        return page(request, table, records, limit, last)
+        return _json(page(request, table, records, limit, last))
 
     @app.get(
         "/api/v1/events",
@@ -170,7 +185,7 @@ def create_app(directory: Path, faults: Faults | None = None, token: str | None 
         ] = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
-    ) -> dict:
+    ) -> Response:
         lo = _parse_since("since", since)
         lower = None if lo is None else ("received_at", lo)
         return keyset_page(
@@ -197,7 +212,7 @@ def create_app(directory: Path, faults: Faults | None = None, token: str | None 
         ] = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
-    ) -> dict:
+    ) -> Response:
         lo = _parse_since("updated_since", updated_since)
         lower = None if lo is None else ("updated_at", lo)
         return keyset_page(
@@ -222,7 +237,7 @@ def create_app(directory: Path, faults: Faults | None = None, token: str | None 
         since: Annotated[str | None, Query(description="date (YYYY-MM-DD); date >= since")] = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
-    ) -> dict:
+    ) -> Response:
         lower = None if since is None else ("date", iso_z(_parse_since("since", since))[:10])
         return keyset_page(
             request,

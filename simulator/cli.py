@@ -10,7 +10,7 @@ from . import truth
 from .evolve import advance
 from .faults import KINDS, Faults
 from .generate import generate, stderr_progress
-from .presets import PRESETS
+from .presets import PRESETS, get_preset
 from .server import DEFAULT_PORT, serve
 from .state import NotGeneratedError
 
@@ -23,6 +23,13 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
+
+
+def _preset_name(text: str) -> str:
+    try:
+        return get_preset(text).name
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _non_negative_int(text: str) -> int:
@@ -58,7 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser(
         "generate", help="create a new world with its history (replaces an existing one)"
     )
-    g.add_argument("--preset", required=True, choices=list(PRESETS), help="scale preset")
+    g.add_argument(
+        "--preset",
+        required=True,
+        type=_preset_name,
+        help=f"scale preset: {', '.join(PRESETS)}, or <preset>-x<N> for N times its volume",
+    )
     g.add_argument(
         "--seed", required=True, type=_non_negative_int, help="random seed (non-negative integer)"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,27 @@ PRESETS: dict[str, Preset] = {
 }
 
 
+def scaled(preset: Preset, factor: int) -> Preset:
+    """`preset` with `factor` times the customers, products, campaigns and daily volumes over
+    the same history: the sizes the benchmarks' scaling figure compares (`demo-x10`)."""
+    return replace(
+        preset,
+        name=f"{preset.name}-x{factor}",
+        initial_customers=preset.initial_customers * factor,
+        signups_per_day=preset.signups_per_day * factor,
+        initial_products=preset.initial_products * factor,
+        launches_per_day=preset.launches_per_day * factor,
+        campaigns=preset.campaigns * factor,
+        orders_per_day=preset.orders_per_day * factor,
+    )
+
+
 def get_preset(name: str) -> Preset:
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
+    """A named preset, or `<preset>-x<factor>` for a scaled copy (for example `demo-x10`)."""
+    base, _, factor = name.partition("-x")
+    if base in PRESETS and (not factor or (factor.isdigit() and int(factor) >= 1)):
+        return scaled(PRESETS[base], int(factor)) if factor else PRESETS[base]
+    raise ValueError(
+        f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)} "
+        "(or <preset>-x<N> for N times its volume, e.g. demo-x10)"
+    )

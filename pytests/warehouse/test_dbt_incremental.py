@@ -14,6 +14,11 @@ MARTS = (
     "marts.dim_products",
     "marts.dim_campaigns",
     "marts.dim_date",
+    "marts.daily_sales",
+    "marts.fct_sessions",
+    "marts.conversion_funnel",
+    "intermediate.int_web_events_sessionized",
+    "intermediate.int_web_sessions_aggregated",
 )
 
 

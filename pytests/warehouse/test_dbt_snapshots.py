@@ -110,3 +110,40 @@ def test_one_current_version_per_natural_key_and_no_overlaps(history) -> None:
             assert sum(1 for r in rows if r[3]) == 1, (dim, natural_key)
             for earlier, later in itertools.pairwise(rows):
                 assert earlier[2] is not None and earlier[2] <= later[1], (dim, natural_key)
+
+
+def test_postgres_snapshots_are_indexed_and_analyzed(postgres_history) -> None:
+    """Postgres performance settings (dbt_project.yml, macros/postgres_performance.sql): the
+    snapshot tables carry indexes on their natural key and dbt_scd_id, and every table dbt
+    wrote, and every source table it read, has planner statistics; intermediate models are
+    tables there (views on DuckDB)."""
+    indexes = {
+        (table, column)
+        for table, column in postgres_history.query(
+            "select t.relname, a.attname from pg_index i"
+            " join pg_class t on t.oid = i.indrelid"
+            " join pg_namespace n on n.oid = t.relnamespace"
+            " join pg_attribute a on a.attrelid = t.oid and a.attnum = any(i.indkey)"
+            " where n.nspname = 'snapshots'"
+        )
+    }
+    for table, key in (("snap_customers", "customer_id"), ("snap_products", "product_id")):
+        assert {(table, key), (table, "dbt_scd_id")} <= indexes, table
+    unanalyzed = postgres_history.query(
+        "select c.relnamespace::regnamespace::text, c.relname from pg_class c"
+        # reltuples: -1 never analysed, 0 analysed and empty (no statistics to keep)
+        " where c.relkind = 'r' and c.reltuples <> 0"
+        " and c.relnamespace::regnamespace::text in"
+        " ('raw_shop', 'raw_web', 'raw_marketing', 'staging', 'intermediate', 'snapshots',"
+        " 'marts')"
+        " and c.relname not like '\\_%'"
+        " and not exists (select 1 from pg_statistic s where s.starelid = c.oid)"
+    )
+    assert unanalyzed == []
+    kinds = dict(
+        postgres_history.query(
+            "select table_name, table_type from information_schema.tables"
+            " where table_schema = 'intermediate'"
+        )
+    )
+    assert kinds and set(kinds.values()) == {"BASE TABLE"}, kinds

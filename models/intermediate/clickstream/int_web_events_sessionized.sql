@@ -10,12 +10,27 @@
          'inferred-' || the event_id of its first event.
     Portable: no `ignore nulls` (Postgres lacks it); the nearest sourced events are found with
     running counts that group each run of events behind the sourced event that opens it.
+
+    Incremental (a table: every clickstream mart and its tests read it, so the sessionisation
+    runs once per build). Sessions never span visitors (visitor_key below), so a run
+    re-sessionises every event of each visitor that has an event loaded at or after the newest
+    load already in the table, and delete+insert on event_id replaces them: late events that
+    join, split or re-assign a visitor's sessions are handled, and the result equals a full
+    refresh. Events are never removed from the source (staging keeps the first delivery).
 #}
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
 {%- set timeout_seconds = var('session_timeout_minutes') | int * 60 %}
 
 with
 
-events as (
+all_events as (
 
     select
         *,
@@ -24,6 +39,35 @@ events as (
     from {{ ref('stg_web__events') }}
 
 ),
+
+{% if is_incremental() %}
+
+touched_visitors as (
+
+    select distinct visitor_key
+    from all_events
+    where _loaded_at >= {{ incremental_lookback_cutoff('_loaded_at', 0) }}
+
+),
+
+events as (
+
+    select all_events.*
+    from all_events
+    inner join touched_visitors
+        on all_events.visitor_key = touched_visitors.visitor_key
+
+),
+
+{% else %}
+
+events as (
+
+    select * from all_events
+
+),
+
+{% endif %}
 
 runs as (
 

@@ -4,14 +4,74 @@
     session's traffic source: the utm fields of its first event that carries any (the landing
     event in practice). The channel is the matching campaign's channel when utm_campaign is a
     known campaign, else derived from utm_medium, and 'direct' without utm fields.
+
+    Incremental (a table read by fct_sessions, the attribution and their tests). A run
+    re-aggregates every session holding an event of a visitor that has an event loaded at or
+    after the newest load already in the table (int_web_events_sessionized re-sessionises
+    exactly those visitors), delete+insert on session_id. An inferred session can vanish when
+    late events re-assign its events ('inferred-' ids only: a source session id stays as long
+    as its events do); the post-hook deletes those, so a run equals a full refresh.
 #}
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} where session_id like 'inferred-%' and session_id not in ("
+            ~ "select session_id from {{ ref('int_web_events_sessionized') }}"
+            ~ " where session_assignment = 'inactivity')"
+        ],
+    )
+}}
+
 with
 
-events as (
+all_events as (
 
     select * from {{ ref('int_web_events_sessionized') }}
 
 ),
+
+{% if is_incremental() %}
+
+touched_visitors as (
+
+    select distinct coalesce(anonymous_id, 'event:' || event_id) as visitor_key
+    from all_events
+    where _loaded_at >= {{ incremental_lookback_cutoff('last_loaded_at', 0) }}
+
+),
+
+touched_sessions as (
+
+    select distinct all_events.session_id
+    from all_events
+    inner join touched_visitors
+        on coalesce(all_events.anonymous_id, 'event:' || all_events.event_id)
+        = touched_visitors.visitor_key
+
+),
+
+events as (
+
+    select all_events.*
+    from all_events
+    inner join touched_sessions
+        on all_events.session_id = touched_sessions.session_id
+
+),
+
+{% else %}
+
+events as (
+
+    select * from all_events
+
+),
+
+{% endif %}
 
 campaigns as (
 

@@ -8,6 +8,11 @@
     A session belongs to a customer when the customer was logged in during it, or else when
     its anonymous_id (device) was seen logged in as exactly one customer (at any time).
 #}
+{#-
+    A table, not a view: fct_order_attribution and four data tests read it, and each read of a
+    view would redo the attribution join over all orders and sessions.
+#}
+{{ config(materialized='table') }}
 {%- set lookback_hours = var('attribution_lookback_days') | int * 24 %}
 
 with

@@ -7,7 +7,22 @@
         dimension that has revenue orders, the other two dimensions 'all'.
     Measures count revenue orders only (the `revenue` rule). unique_customers is a distinct
     count within the row: it must never be summed across days or rows.
+
+    Incremental by whole days (delete+insert on order_date): a run rebuilds every order date
+    holding an order of fct_orders loaded at or after the newest load already in the table
+    (last_loaded_at: the newest load of any order of that day, revenue or not, so an order that
+    stops counting as revenue also rebuilds its day), plus the days after the newest day in the
+    table. An order's date, customer version and revenue only change with a new load of it,
+    so a run equals a full refresh.
 #}
+{{
+    config(
+        materialized='incremental',
+        unique_key='order_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
 {%- set dimensions = ['sales_channel', 'country_code', 'currency_code'] -%}
 {%- set grains = {
     'sales_channel': 'sales_channel',
@@ -17,7 +32,7 @@
 
 with
 
-orders as (
+all_orders as (
 
     select * from {{ ref('fct_orders') }}
 
@@ -32,6 +47,67 @@ customers as (
 calendar as (
 
     select * from {{ ref('dim_date') }}
+
+),
+
+order_bounds as (
+
+    select
+        min(order_date) as first_date,
+        max(order_date) as last_date
+    from all_orders
+
+),
+
+{% if is_incremental() %}
+
+days_to_load as (
+
+    select distinct order_date
+    from all_orders
+    where last_loaded_at >= {{ incremental_lookback_cutoff('last_loaded_at', 0) }}
+
+    union
+
+    select calendar.date_day as order_date
+    from calendar
+    where calendar.date_day > (select max(existing.order_date) from {{ this }} as existing)
+
+),
+
+orders as (
+
+    select all_orders.*
+    from all_orders
+    inner join days_to_load
+        on all_orders.order_date = days_to_load.order_date
+
+),
+
+{% else %}
+
+days_to_load as (
+
+    select calendar.date_day as order_date
+    from calendar
+
+),
+
+orders as (
+
+    select * from all_orders
+
+),
+
+{% endif %}
+
+day_loads as (
+
+    select
+        order_date,
+        max(last_loaded_at) as last_loaded_at
+    from orders
+    group by order_date
 
 ),
 
@@ -56,11 +132,12 @@ revenue_orders as (
 
 order_days as (
 
-    select calendar.date_day as order_date
-    from calendar
+    select days_to_load.order_date
+    from days_to_load
+    cross join order_bounds
     where
-        calendar.date_day >= (select min(orders.order_date) as first_date from orders)
-        and calendar.date_day <= (select max(orders.order_date) as last_date from orders)
+        days_to_load.order_date >= order_bounds.first_date
+        and days_to_load.order_date <= order_bounds.last_date
 
 ),
 
@@ -132,6 +209,17 @@ unioned as (
 
 ),
 
+with_loads as (
+
+    select
+        unioned.*,
+        day_loads.last_loaded_at
+    from unioned
+    left join day_loads
+        on unioned.order_date = day_loads.order_date
+
+),
+
 final as (
 
     select
@@ -148,8 +236,9 @@ final as (
         cast(
             {{ prorate_money('net_revenue_usd', 1, 'orders') }} as {{ type_money() }}
         ) as average_order_value_usd,
-        cast(net_revenue as {{ type_money() }}) as net_revenue
-    from unioned
+        cast(net_revenue as {{ type_money() }}) as net_revenue,
+        last_loaded_at
+    from with_loads
 
 )
 
