@@ -43,7 +43,7 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture) -> 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["generate", "--preset", "huge", "--seed", "1"], "invalid choice: 'huge'"),
+        (["generate", "--preset", "huge", "--seed", "1"], "unknown preset 'huge'"),
         (["generate", "--preset", "tiny", "--seed", "-3"], "non-negative integer"),
         (["advance", "--days", "-1"], "positive integer"),
         (["advance", "--days", "two"], "positive integer"),

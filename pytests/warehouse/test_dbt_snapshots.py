@@ -9,7 +9,7 @@ import itertools
 
 from simulator import truth
 
-from .conftest import cycle_boundaries, keyed_email_hash
+from .conftest import cycle_boundaries, keyed_email_hash, table_rows
 
 
 def _current_at(history_rows: list[dict], key: str, at) -> dict[int, dict]:
@@ -147,3 +147,124 @@ def test_postgres_snapshots_are_indexed_and_analyzed(postgres_history) -> None:
         )
     )
     assert kinds and set(kinds.values()) == {"BASE TABLE"}, kinds
+
+
+# --- macros/snapshot_changed_rows.sql: delta runs compare only the rows loaded since -------
+
+SNAPSHOTS = {"snap_customers": "stg_shop__customers", "snap_products": "stg_shop__products"}
+DBT_MACRO = ("--vars", "{snapshot_changed_rows: false}")  # dbt's own snapshot_staging_table
+
+
+def _sql(wh, *statements: str, params: tuple = ()) -> list[tuple]:
+    """Run statements on the DuckDB file (read-write, closed again before dbt runs); the rows
+    of the last one."""
+    import duckdb
+
+    with duckdb.connect(wh.connection_env["DUCKDB_PATH"]) as con:
+        for statement in statements:
+            con.execute(statement, list(params) if "?" in statement else [])
+        return con.fetchall() if con.description else []
+
+
+def _swap(wh) -> None:
+    """Exchange the snapshots with their `ref_` twins (built by dbt's macro)."""
+    statements = []
+    for snap in SNAPSHOTS:
+        statements += [
+            f"alter table snapshots.{snap} rename to tmp_{snap}",
+            f"alter table snapshots.ref_{snap} rename to {snap}",
+            f"alter table snapshots.tmp_{snap} rename to ref_{snap}",
+        ]
+    _sql(wh, *statements)
+
+
+def _snapshot_both_ways(wh) -> None:
+    """`dbt snapshot` with the opt-in macro, then on the ref_ twins with dbt's macro, on the
+    same staging rows."""
+    wh.dbt("snapshot")
+    _swap(wh)
+    wh.dbt("snapshot", *DBT_MACRO)
+    _swap(wh)
+
+
+def _history(wh, table: str) -> list[tuple]:
+    """All rows, sorted, with the wall-clock instant of each snapshot run (the time of the
+    deletion records it inserted, which also closes the deleted version) replaced by its rank
+    among the runs, and the scd id of deletion records (a hash of that instant) dropped."""
+    columns, rows = table_rows(wh, table)
+    deleted = columns.index("dbt_is_deleted")
+    scd_id = columns.index("dbt_scd_id")
+    times = [columns.index(c) for c in ("dbt_valid_from", "dbt_valid_to", "dbt_updated_at")]
+    run_times = sorted({r[columns.index("dbt_valid_from")] for r in rows if r[deleted] == "True"})
+    rank = {t: f"run {i}" for i, t in enumerate(run_times)}
+    out = []
+    for row in rows:
+        row = list(row)
+        for i in times:
+            row[i] = rank.get(row[i], row[i])
+        if row[deleted] == "True":
+            row[scd_id] = None
+        out.append(tuple(row))
+    return sorted(out, key=repr)
+
+
+def test_changed_rows_snapshots_equal_dbts_macro_and_read_only_new_loads(duckdb_clone) -> None:
+    wh = duckdb_clone
+    _sql(
+        wh,
+        *(f"create table snapshots.ref_{s} as from snapshots.{s}" for s in SNAPSHOTS),
+    )
+    changed = {s: 0 for s in SNAPSHOTS}
+    for _ in range(2):
+        wh.advance(1)
+        wh.ingest("--source", "shop")
+        wh.dbt("run", "-s", *(f"+{m}" for m in SNAPSHOTS.values()))
+        for snap, model in SNAPSHOTS.items():
+            # rows the delta run looks at for new or changed versions: loaded since its last run
+            total, recent = _sql(
+                wh,
+                f"select count(*), count(*) filter (where _loaded_at >"  # noqa: S608
+                f" (select max(_loaded_at) from snapshots.{snap}))"
+                f" from staging.{model}",
+            )[0]
+            assert 0 < recent < total / 5, (snap, recent, total)
+        before = {s: wh.scalar(f"select count(*) from snapshots.{s}") for s in SNAPSHOTS}  # noqa: S608
+        _snapshot_both_ways(wh)
+        for snap in SNAPSHOTS:
+            changed[snap] += wh.scalar(f"select count(*) from snapshots.{snap}") - before[snap]  # noqa: S608
+            assert _history(wh, f"snapshots.{snap}") == _history(wh, f"snapshots.ref_{snap}")
+    assert all(changed.values()), changed
+    deletions = wh.scalar(
+        "select count(*) from snapshots.snap_products where dbt_is_deleted = 'True'"
+        " and dbt_valid_from > (select min(dbt_valid_from) from snapshots.snap_products"
+        " where dbt_is_deleted = 'True')"
+    )
+    assert deletions, "the compared runs should include hard deletes"
+
+    # Only rows with a new _loaded_at are compared, deletions against every key: an update
+    # written without a new _loaded_at is not seen (dbt's macro sees it); a key removed
+    # without one still gets its deletion record.
+    updated, removed = (
+        r[0]
+        for r in _sql(
+            wh,
+            "select customer_id from staging.stg_shop__customers where not is_deleted"
+            " order by _loaded_at, customer_id limit 2",
+        )
+    )
+    _sql(
+        wh,
+        "update staging.stg_shop__customers set updated_at = updated_at + interval 1 minute,"
+        " city = 'Nowhere' where customer_id = ?",
+        params=(updated,),
+    )
+    _sql(wh, "delete from staging.stg_shop__customers where customer_id = ?", params=(removed,))
+    _snapshot_both_ways(wh)
+    current = (
+        "select city, dbt_is_deleted from snapshots.{} where customer_id = ?"
+        " and dbt_valid_to is null"
+    )
+    assert wh.query(current.format("snap_customers"), (updated,))[0][0] != "Nowhere"
+    assert wh.query(current.format("ref_snap_customers"), (updated,)) == [("Nowhere", "False")]
+    for snap in ("snap_customers", "ref_snap_customers"):
+        assert wh.query(current.format(snap), (removed,))[0][1] == "True", snap
