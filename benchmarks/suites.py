@@ -15,10 +15,11 @@ import simulator
 from benchmarks import native, replay
 from benchmarks.measure import Sample, median, summary
 from benchmarks.workspace import Warehouse, copy_world, world
+from elt import steps as elt_steps
 
-# Every build is measured as production runs it (`python -m elt run`): unit tests belong to
-# development and CI, not to the daily build.
-PRODUCTION_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
+# Every build is measured as production runs it (`python -m elt run`): no unit tests (they
+# belong to development and CI) and data tests of incremental models windowed to recent days.
+PRODUCTION_BUILD_ARGS = elt_steps.PRODUCTION_BUILD_ARGS
 # `--quick` (the test suite's smoke run): the same code paths on a small subgraph that still has
 # an incremental fact and a snapshot with its dimension.
 QUICK_BUILD_ARGS = (

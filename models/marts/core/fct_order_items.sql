@@ -144,13 +144,11 @@ with_dimensions as (
     left join customers
         on
             allocated.customer_id = customers.customer_id
-            and allocated.ordered_at >= customers.valid_from
-            and (allocated.ordered_at < customers.valid_to or customers.valid_to is null)
+            and {{ valid_at('allocated.ordered_at', 'customers') }}
     left join products
         on
             allocated.product_id = products.product_id
-            and allocated.ordered_at >= products.valid_from
-            and (allocated.ordered_at < products.valid_to or products.valid_to is null)
+            and {{ valid_at('allocated.ordered_at', 'products') }}
 
 ),
 

@@ -81,8 +81,7 @@ orders_with_customer as (
     left join customers
         on
             orders_to_load.customer_id = customers.customer_id
-            and orders_to_load.ordered_at >= customers.valid_from
-            and (orders_to_load.ordered_at < customers.valid_to or customers.valid_to is null)
+            and {{ valid_at('orders_to_load.ordered_at', 'customers') }}
 
 ),
 

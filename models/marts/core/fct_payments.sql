@@ -78,11 +78,7 @@ with_customer as (
     left join customers
         on
             payments_with_order.customer_id = customers.customer_id
-            and payments_with_order.ordered_at >= customers.valid_from
-            and (
-                payments_with_order.ordered_at < customers.valid_to
-                or customers.valid_to is null
-            )
+            and {{ valid_at('payments_with_order.ordered_at', 'customers') }}
 
 ),
 
