@@ -8,12 +8,12 @@
         config: {meta: {changed_rows_column: _loaded_at}}
 
     naming a source column that holds when the row was (re)written by ingestion. New and
-    changed versions are then looked for only among the source rows whose column is newer than
+    changed versions are then looked for only among the source rows whose column is at or after
     the newest value already in the snapshot (`select max(...) from <snapshot>`); vanished keys
     (hard_deletes) are still found by comparing the current snapshot keys with the keys of ALL
     source rows, key column only. Everything else is dbt's macro, unchanged.
 
-    Exact for the timestamp strategy because a source row whose column is not newer than the
+    Exact for the timestamp strategy because a source row whose column is older than the
     snapshot's newest value was already in the source when the snapshot last ran, and so was
     compared then: a row can only change (new updated_at, a key coming back after a hard
     delete) by being written again, which sets a new value. That holds when every write of a
@@ -64,13 +64,16 @@
 
     ),
 
-    {#- CHANGED (1/5): the source rows that can be new or changed versions: loaded after the
-        newest load already in the snapshot (all of them while it has none). #}
+    {#- CHANGED (1/5): the source rows that can be new or changed versions: loaded by the
+        newest load already in the snapshot or later (all of them while it has none). The
+        newest load is read again on purpose: if a load crashed after some tables committed and
+        a snapshot ran before the resumed load finished, the resumed rows share its load time.
+        Re-reading unchanged rows is harmless (the timestamp strategy finds no change). #}
     changed_rows_source_data as (
 
         select * from snapshot_query
         where coalesce(
-            {{ changed_rows_column }} > (
+            {{ changed_rows_column }} >= (
                 select max({{ changed_rows_column }}) from {{ target_relation }}
             ),
             true
