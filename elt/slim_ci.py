@@ -121,6 +121,49 @@ def var_users(manifest: dict[str, Any], names: list[str]) -> list[str]:
     return sorted(users)
 
 
+def changed_macros(manifest: dict[str, Any], project_dir: Path) -> set[str]:
+    """The project's macros whose text is no longer in their file (edited, moved or removed)."""
+    project = manifest.get("metadata", {}).get("project_name")
+    changed = set()
+    for uid, macro in manifest.get("macros", {}).items():
+        if macro.get("package_name") != project:
+            continue
+        path = project_dir / macro["original_file_path"]
+        if not path.exists() or macro.get("macro_sql", "") not in path.read_text():
+            changed.add(uid)
+    return changed
+
+
+def macro_users(manifest: dict[str, Any], changed: set[str]) -> list[str]:
+    """Names of the nodes that call one of the macros, directly or through other macros.
+
+    dbt's state:modified should find them, but misses the data tests when the macro is reached
+    through a root-project override that dbt itself calls (get_where_subquery for every generic
+    test), so CI adds them itself.
+    """
+    if not changed:
+        return []
+    macros = manifest.get("macros", {})
+    memo: dict[str, bool] = {}
+
+    def reaches(uid: str, seen: frozenset[str] = frozenset()) -> bool:
+        if uid not in memo:
+            deps = (macros.get(uid) or {}).get("depends_on", {}).get("macros", [])
+            memo[uid] = uid in changed or any(
+                reaches(dep, seen | {uid}) for dep in deps if dep not in seen
+            )
+        return memo[uid]
+
+    project = manifest.get("metadata", {}).get("project_name")
+    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    return sorted(
+        node["name"]
+        for node in nodes.values()
+        if node.get("package_name") == project
+        and any(reaches(m) for m in node.get("depends_on", {}).get("macros", []))
+    )
+
+
 def load_state(state: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
     manifest_path = state / "manifest.json"
     if not manifest_path.exists():
@@ -222,16 +265,25 @@ def _ingest(sim_dir: Path) -> None:
 
 # --- ci-slim --------------------------------------------------------------------------------------
 def selection(args: argparse.Namespace, manifest: dict[str, Any], saved_vars: Any) -> list[str]:
-    select = ["state:modified+"]
+    """state:modified+, plus the nodes (and children) that read a changed var or call a changed
+    macro, which dbt's state comparison does not (always) see."""
+    extra: set[str] = set()
+    macros = changed_macros(manifest, _project_dir(args))
+    if macros:
+        callers = macro_users(manifest, macros)
+        print(f"    macros changed since production: {', '.join(sorted(macros))}")
+        print(f"    nodes calling them: {len(callers)}")
+        extra.update(callers)
     if saved_vars is None:
         print(f"    (no {VARS_FILE} in the state: var changes are not detected)")
-        return select
-    changed = changed_vars(saved_vars, project_vars(_project_dir(args)))
-    users = var_users(manifest, changed)
-    if changed:
-        print(f"    vars changed since production: {', '.join(changed)}")
-        print(f"    nodes reading them: {', '.join(users) or 'none'}")
-    return select + [f"{name}+" for name in users]
+    else:
+        changed = changed_vars(saved_vars, project_vars(_project_dir(args)))
+        users = var_users(manifest, changed)
+        if changed:
+            print(f"    vars changed since production: {', '.join(changed)}")
+            print(f"    nodes reading them: {', '.join(users) or 'none'}")
+        extra.update(users)
+    return ["state:modified+", *(f"{name}+" for name in sorted(extra))]
 
 
 def ci_slim(args: argparse.Namespace) -> None:

@@ -77,12 +77,17 @@ class SlimCI:
         )
 
     def ci_slim(self, *extra: str) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
-        """`make ci-slim`: the run results, the CI manifest and the console output."""
+        """`make ci-slim`: the run results of the selected nodes (run hooks, which every dbt
+        command runs, left out), the CI manifest and the console output."""
         (self.ci_target / "run_results.json").unlink(missing_ok=True)
         out = self.driver(
             "ci-slim", "--state", str(self.state), "--work-dir", str(self.root / "ci"), *extra
         ).stdout
-        results = json.loads((self.ci_target / "run_results.json").read_text())["results"]
+        results = [
+            r
+            for r in json.loads((self.ci_target / "run_results.json").read_text())["results"]
+            if not r["unique_id"].startswith("operation.")
+        ]
         manifest = json.loads((self.ci_target / "manifest.json").read_text())
         return results, manifest, out
 
