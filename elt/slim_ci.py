@@ -96,29 +96,18 @@ def var_users(manifest: dict[str, Any], names: list[str]) -> list[str]:
     """
     if not names:
         return []
-    macros = manifest.get("macros", {})
-    memo: dict[str, bool] = {}
-
-    def macro_uses(uid: str, seen: frozenset[str] = frozenset()) -> bool:
-        if uid in memo:
-            return memo[uid]
-        macro = macros.get(uid)
-        if macro is None or uid in seen:
-            return False
-        uses = _uses_var(macro.get("macro_sql", ""), names) or any(
-            macro_uses(dep, seen | {uid}) for dep in macro.get("depends_on", {}).get("macros", [])
-        )
-        memo[uid] = uses
-        return uses
-
-    users = set()
-    for node in manifest.get("nodes", {}).values():
-        if node.get("package_name") != manifest.get("metadata", {}).get("project_name"):
-            continue
-        deps = node.get("depends_on", {}).get("macros", [])
-        if _uses_var(node.get("raw_code") or "", names) or any(macro_uses(m) for m in deps):
-            users.add(node["name"])
-    return sorted(users)
+    project = manifest.get("metadata", {}).get("project_name")
+    readers = {
+        uid
+        for uid, macro in manifest.get("macros", {}).items()
+        if _uses_var(macro.get("macro_sql", ""), names)
+    }
+    direct = {
+        node["name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("package_name") == project and _uses_var(node.get("raw_code") or "", names)
+    }
+    return sorted(direct.union(macro_users(manifest, readers)))
 
 
 def changed_macros(manifest: dict[str, Any], project_dir: Path) -> set[str]:
