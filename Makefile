@@ -19,7 +19,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint docs clean
+.PHONY: help install system-deps run test lint docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,10 +33,13 @@ $(BIN)/.installed: requirements.lock
 
 install: $(BIN)/.installed ## create .venv with the pinned dependencies
 
-run: install ## full ELT at demo scale: simulate, ingest, dbt build, advance DAYS days, docs
-	$(BIN)/python -m elt run --target $(TARGET) --preset $(PRESET) --seed $(SEED) --days $(DAYS)
+system-deps: ## the system programs the tests need (Chromium, node/npm), installed when missing
+	@tools/system-deps.sh
 
-test: install ## the whole test suite (what CI runs)
+run: install ## full ELT at demo scale: simulate, ingest, dbt build, advance DAYS days, docs (VERBOSE=1: full output)
+	$(BIN)/python -m elt run --target $(TARGET) --preset $(PRESET) --seed $(SEED) --days $(DAYS) $(if $(filter-out 0,$(VERBOSE)),--verbose)
+
+test: install system-deps ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
 
 lint: install ## ruff and sqlfluff
@@ -85,7 +88,7 @@ ci-slim: install ## build only state:modified+ into a CI database, deferring to 
 		DBT_TARGET_PATH=$(CI_DIR) DBT_LOG_PATH=$(CI_DIR)/logs \
 		$(BIN)/python -m elt.slim_ci ci-slim --state $(PROD_DIR) --work-dir $(CI_DIR)
 
-test-fast: install ## the fast tests: everything not marked `slow` (what pull requests run)
+test-fast: install system-deps ## the fast tests: everything not marked `slow` (what pull requests run)
 	$(BIN)/python -m pytest -m "not slow"
 
 # --- Governance (README, "Governance: roles, PII and erasure") -------------------------------------

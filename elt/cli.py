@@ -8,6 +8,7 @@ import secrets
 import time
 from pathlib import Path
 
+from elt.console import Summary, run_logged
 from elt.steps import (
     REPO_ROOT,
     StepFailed,
@@ -16,7 +17,6 @@ from elt.steps import (
     dbt,
     dbt_production_build,
     python,
-    run_step,
 )
 from simulator.server import running
 
@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
         default=Path(os.environ.get("SIM_DIR", REPO_ROOT / ".sim")),
         help="where the simulated source systems live (default: $SIM_DIR or .sim)",
     )
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        default=os.environ.get("VERBOSE", "") not in ("", "0"),
+        help="stream the full dlt and dbt output (default: $VERBOSE; it always goes to logs/)",
+    )
     return parser
 
 
@@ -63,45 +69,81 @@ def _non_negative(text: str) -> int:
     return value
 
 
-def _cycle(label: str, target: str, sim_dir: Path) -> None:
-    """Ingest everything new from the sources, then build and test the warehouse."""
-    # The simulated APIs get a fresh token per run, handed to ingestion the way a real secret
-    # would be (environment), so no credential is ever written down.
-    token = secrets.token_urlsafe(24)
-    with running(sim_dir, token=token) as api_url:
-        run_step(
-            f"Ingesting with dlt into {target} ({label})",
-            python(
-                "-m",
-                "ingestion",
-                "run",
-                "--target",
-                target,
-                "--shop-db-url",
-                f"sqlite:///{(sim_dir / 'shop.sqlite').resolve()}",
-                "--api-url",
-                api_url,
-            ),
-            env={"SOURCES__API_TOKEN": token},
+class Run:
+    """The steps of one `elt run`, their logs under logs/ and what the summary needs."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.log_dir = Path(os.environ.get("DBT_LOG_PATH", REPO_ROOT / "logs"))
+        self.target_path = Path(os.environ.get("DBT_TARGET_PATH", REPO_ROOT / "target"))
+        self.summary = Summary()
+
+    def step(
+        self, title: str, args: list[str], log: str, env: dict[str, str] | None = None
+    ) -> list[str]:
+        started = time.monotonic()
+        lines = run_logged(title, args, REPO_ROOT, self.log_dir / log, env or {}, self.args.verbose)
+        self.summary.steps.append((title, time.monotonic() - started))
+        return lines
+
+    def cycle(self, label: str) -> None:
+        """Ingest everything new from the sources, then build and test the warehouse."""
+        target, sim_dir = self.args.target, self.args.sim_dir
+        # The simulated APIs get a fresh token per run, handed to ingestion the way a real
+        # secret would be (environment), so no credential is ever written down.
+        token = secrets.token_urlsafe(24)
+        with running(sim_dir, token=token) as api_url:
+            lines = self.step(
+                f"Ingesting with dlt into {target} ({label})",
+                python(
+                    "-m",
+                    "ingestion",
+                    "run",
+                    "--target",
+                    target,
+                    "--shop-db-url",
+                    f"sqlite:///{(sim_dir / 'shop.sqlite').resolve()}",
+                    "--api-url",
+                    api_url,
+                ),
+                "dlt.log",
+                env={"SOURCES__API_TOKEN": token},
+            )
+        for line in lines:
+            self.summary.add_ingestion(line)
+        self.step(
+            f"dbt build on {target} ({label}; unit tests run in CI, not in production)",
+            dbt_production_build("--target", target),
+            "dbt-console.log",
         )
-    run_step(
-        f"dbt build on {target} ({label}; unit tests run in CI, not in production)",
-        dbt_production_build("--target", target),
-    )
+        self.summary.add_build(label, self.target_path / "run_results.json")
 
-
-def _summary(target: str) -> None:
-    banner("Done")
-    if target == "duckdb":
-        print(f"    Warehouse (DuckDB): {os.environ.get('DUCKDB_PATH', 'warehouse.duckdb')}")
-    else:
-        print(f"    Warehouse (Postgres): {os.environ['PGHOST']}/{os.environ['PGDATABASE']}")
-    target_path = Path(os.environ.get("DBT_TARGET_PATH", REPO_ROOT / "target"))
-    log_path = Path(os.environ.get("DBT_LOG_PATH", REPO_ROOT / "logs"))
-    print(f"    Docs site:          {target_path / 'index.html'}")
-    print(f"    dbt logs:           {log_path / 'dbt.log'}")
-    print("    Browse lineage:     make docs   (dbt docs serve on http://127.0.0.1:8080)")
-    print("    Query the marts:    schema `marts` (dim_customers, fct_orders, ...)")
+    def report(self, elapsed: float) -> None:
+        banner("Summary")
+        s = self.summary
+        width = max([len("table"), *(len(t) for t in s.rows)])
+        print(f"    {'table':<{width}}  {'loaded':>9}  {'quarantined':>11}  {'hard_deleted':>12}")
+        for table, row in sorted(s.rows.items()):
+            print(
+                f"    {table:<{width}}  {row['loaded']:>9}  {row['quarantined']:>11}"
+                f"  {row['hard_deleted']:>12}"
+            )
+        for build in s.builds:
+            print(f"    {build}")
+        print(f"    warnings: {len(s.warnings)}")
+        for warning in s.warnings:
+            print(f"      WARN {warning}")
+        for title, seconds in s.steps:
+            print(f"    {seconds:6.1f}s  {title}")
+        if self.args.target == "duckdb":
+            print(f"    Warehouse (DuckDB): {os.environ.get('DUCKDB_PATH', 'warehouse.duckdb')}")
+        else:
+            print(f"    Warehouse (Postgres): {os.environ['PGHOST']}/{os.environ['PGDATABASE']}")
+        print(f"    Docs site:          {self.target_path / 'index.html'}")
+        print(f"    Full logs:          {self.log_dir} (dlt.log, dbt-console.log, dbt.log)")
+        print("    Browse lineage:     make docs   (dbt docs serve on http://127.0.0.1:8080)")
+        print("    Query the marts:    schema `marts` (dim_customers, fct_orders, ...)")
+        print(f"    Total time:         {elapsed:.0f}s")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -109,11 +151,12 @@ def run(args: argparse.Namespace) -> None:
     os.environ["DBT_TARGET"] = args.target
     if args.target == "postgres":
         check_postgres()
+    elt = Run(args)
     sim_dir: Path = args.sim_dir
     if (sim_dir / "state.json").exists():
         banner(f"Reusing the simulated world in {sim_dir} (delete it to start over)")
     else:
-        run_step(
+        elt.step(
             f"Generating the simulated shop ({args.preset}, seed {args.seed}) in {sim_dir}",
             python(
                 "-m",
@@ -126,21 +169,23 @@ def run(args: argparse.Namespace) -> None:
                 "--dir",
                 str(sim_dir),
             ),
+            "simulator.log",
         )
-    _cycle("sources as they are now", args.target, sim_dir)
+    elt.cycle("sources as they are now")
     for day in range(1, args.days + 1):
-        run_step(
+        elt.step(
             f"Advancing the simulated world by one day ({day}/{args.days})",
             python("-m", "simulator", "advance", "--days", "1", "--dir", str(sim_dir)),
+            "simulator.log",
         )
-        _cycle(f"day {day}/{args.days}", args.target, sim_dir)
+        elt.cycle(f"day {day}/{args.days}")
     # --no-compile keeps the last build's run_results.json (the BI data-health page reads it).
-    run_step(
+    elt.step(
         "dbt docs generate",
         dbt("docs", "generate", "--no-compile", "--target", args.target),
+        "dbt-console.log",
     )
-    _summary(args.target)
-    print(f"    Total time:         {time.monotonic() - started:.0f}s")
+    elt.report(time.monotonic() - started)
 
 
 def main(argv: list[str] | None = None) -> int:

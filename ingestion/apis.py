@@ -265,8 +265,10 @@ def to_arrow(
     load_id = pa.repeat(pa.scalar(dlt.current.load_package_state()["load_id"]), len(rows))
     key = list(feed.primary_key)
     ids = pa.array([get_row_hash(r, subset=key) for r in rows], pa.string())
-    # `_dlt_load_id` before `_dlt_id`, as the JSON normaliser ordered them (dlt sets its value)
-    table = table.append_column(LOADED_AT, loaded).append_column(DLT_LOAD_ID, load_id)
+    # `_dlt_load_id` before `_dlt_id`, as the JSON normaliser ordered them (dlt sets its value);
+    # both not null, as dlt declares them: a differing hint makes dlt warn on every page
+    table = table.append_column(LOADED_AT, loaded)
+    table = table.append_column(pa.field(DLT_LOAD_ID, pa.string(), nullable=False), load_id)
     return table.append_column(pa.field(DLT_ID, pa.string(), nullable=False), ids)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -35,6 +37,12 @@ def test_elt_run_builds_the_marts_and_docs_then_advances(tmp_path: Path) -> None
     for step in ("Generating the simulated shop", "Ingesting with dlt", "dbt build", "Advancing"):
         assert step in out
     assert "dbt docs generate" in out and "Warehouse (DuckDB)" in out
+    # readable: no per-node dbt lines nor dlt progress, the full stream is in logs/
+    assert len(out.splitlines()) <= 60, out
+    assert "OK created" not in out and "Extract web" not in out
+    log_dir = tmp_path / "dbt-logs"
+    assert "OK created" in (log_dir / "dbt-console.log").read_text()
+    assert "raw_web.events" in (log_dir / "dlt.log").read_text()
     assert (wh.target_path / "index.html").exists()
     # the docs step leaves the last build's results for the data-health dashboard
     run_results = json.loads((wh.target_path / "run_results.json").read_text())
@@ -43,7 +51,16 @@ def test_elt_run_builds_the_marts_and_docs_then_advances(tmp_path: Path) -> None
     kinds = {r["unique_id"].split(".")[0] for r in run_results["results"]}
     assert "test" in kinds and "unit_test" not in kinds
 
+    # the summary: test counts of the last build as run_results.json has them
+    statuses = Counter(
+        r["status"] for r in run_results["results"] if r["unique_id"].startswith("test.")
+    )
+    last_build = next(ln for ln in out.splitlines() if ln.strip().startswith("day 1/1:"))
+    assert f"tests {statuses['pass']} passed / {statuses['warn']} warned" in last_build
     with duckdb.connect(wh.connection_env["DUCKDB_PATH"], read_only=True) as con:
+        # events are insert-only: the rows loaded over both cycles are the raw table's rows
+        (events,) = con.execute("select count(*) from raw_web.events").fetchone()
+        assert re.search(rf"^\s+raw_web\.events\s+{events}\s", out, re.M), (events, out)
         customers = con.execute("select count(*) from marts.dim_customers").fetchone()[0]
         orders = con.execute("select count(*) from marts.fct_orders").fetchone()[0]
         simulated_day = con.execute("select max(ordered_at) from marts.fct_orders").fetchone()[0]
@@ -67,3 +84,23 @@ def test_elt_run_reports_an_unreachable_postgres_in_one_line(tmp_path: Path) -> 
     assert result.returncode == 1
     assert "ERROR: cannot connect to Postgres nobody@127.0.0.1:1/warehouse" in result.stdout
     assert not (tmp_path / "sim").exists(), "nothing should run before the connection check"
+
+
+def test_elt_run_fails_in_one_line_with_the_log_path_and_verbose_streams(tmp_path: Path) -> None:
+    wh = duckdb_warehouse(tmp_path)
+    # a broken simulated world: ingestion cannot open the shop database
+    env = {**os.environ, **wh.env}
+    wh.generate()
+    (wh.sim_dir / "shop.sqlite").unlink()
+    result = _run_elt(env, "--days", "0")
+    assert result.returncode == 1
+    error = [ln for ln in result.stdout.splitlines() if ln.startswith("ERROR:")]
+    assert len(error) == 1 and "Ingesting with dlt" in error[0], result.stdout
+    assert error[0].endswith("ingestion failed: shop: NoSuchTableError: customers")
+    assert f"full log: {tmp_path / 'dbt-logs' / 'dlt.log'}" in result.stdout
+    assert "Traceback" not in result.stdout
+
+    verbose = _run_elt(env, "--days", "0", "--verbose")
+    assert verbose.returncode == 1
+    # the full stream: the ingestion's own report is on the console
+    assert "shop: failed in" in verbose.stdout and "shop: failed in" not in result.stdout

@@ -165,7 +165,11 @@ def create_app(directory: Path, faults: Faults | None = None, token: str | None 
             ),
             (*params, limit + 1),
         )
-        columns = [list(column) for column in zip(*rows[:limit], strict=True)]
+        # Column-wise for the timestamp conversion; an empty page still has one (empty) column
+        # per field, so it answers `{"data": [], "next": null}` like any other page.
+        columns = [list(column) for column in zip(*rows[:limit], strict=True)] or [
+            [] for _ in fields
+        ]
         for name in timestamp_fields:
             index = fields.index(name)
             columns[index] = _iso_z_column(columns[index])

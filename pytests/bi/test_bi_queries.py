@@ -102,4 +102,3 @@ def test_missing_chromium_fails_the_browser_tests_with_a_clear_message(monkeypat
     monkeypatch.setattr(bi_browser, "CHROMIUM", "/nonexistent/chromium")
     with pytest.raises(AssertionError, match=r"Chromium not found at /nonexistent/chromium"):
         bi_browser.chromium_executable()
-    assert bi_browser.chromium_executable.__module__ == "pytests.support.bi_browser"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import httpx
 import pytest
 
 import simulator
-from pytests.simulator.conftest import AUTH, fetch_all, rows
+from pytests.simulator.conftest import AUTH, TOKEN, fetch_all, rows
 from simulator import server, store
 from simulator.clock import iso_z
 
@@ -152,3 +154,32 @@ def test_a_running_server_serves_days_added_later_without_skips_or_repeats(
         assert max(r for _, r in seen) >= "2025-01-31"
         health = client.get(f"{url}/health").json()
         assert health["current_date"] == "2025-02-01"
+
+
+LIST_ENDPOINTS = [
+    ("events", "since", "2999-01-01T00:00:00Z"),
+    ("campaigns", "updated_since", "2999-01-01T00:00:00Z"),
+    ("ad_spend", "since", "2999-01-01"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "param", "after_newest"), LIST_ENDPOINTS)
+def test_a_filter_past_the_newest_row_answers_an_empty_page(
+    api: str, endpoint: str, param: str, after_newest: str
+) -> None:
+    r = httpx.get(f"{api}/api/v1/{endpoint}", params={param: after_newest}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"data": [], "next": None}
+
+
+@pytest.mark.parametrize(("endpoint", "param", "after_newest"), LIST_ENDPOINTS)
+def test_an_empty_table_answers_an_empty_page(
+    world_copy: Path, endpoint: str, param: str, after_newest: str
+) -> None:
+    with closing(sqlite3.connect(world_copy / store.API_DB)) as conn, conn:
+        conn.execute(f"DELETE FROM {endpoint}")  # noqa: S608 - constant table names
+    with server.running(world_copy, token=TOKEN) as url:
+        for params in ({}, {param: after_newest}, {"limit": 1}):
+            r = httpx.get(f"{url}/api/v1/{endpoint}", params=params, headers=AUTH)
+            assert r.status_code == 200, r.text
+            assert r.json() == {"data": [], "next": None}

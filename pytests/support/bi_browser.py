@@ -52,7 +52,7 @@ def chromium_executable() -> str:
     if not found or not os.access(found, os.X_OK):
         raise AssertionError(
             f"Chromium not found at {CHROMIUM}: the BI browser tests need it. Install it "
-            "(Debian/Ubuntu: `apt-get install chromium`; CI's main workflow does) or point "
+            "(`make system-deps` installs it on Debian/Ubuntu) or point "
             "BI_TEST_CHROMIUM at a Chromium binary. Playwright's own browsers are not used."
         )
     return found
