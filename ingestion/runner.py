@@ -13,7 +13,7 @@ import dlt
 from dlt.destinations.sql_client import SqlClientBase
 
 from governance import suppression
-from ingestion import apis, quarantine, replays, runlog, settings, shop
+from ingestion import apis, quarantine, replays, runlog, settings, shop, state
 from ingestion.destinations import make_pipeline
 from ingestion.report import IngestionError, PipelineReport, RunReport
 
@@ -65,8 +65,18 @@ def _run_pipeline(
     pipeline = None
     try:
         pipeline = make_pipeline(name, target)
-        # restores state from the warehouse when newer; forgets it when the dataset is gone
-        pipeline.sync_destination()
+        # local cursors count only where the warehouse confirms them (ingestion/state.py)
+        if reset := state.confirm(pipeline):
+            print(f"{name}: {reset}", file=sys.stderr)
+            report.schema_changes["state_reset"] = reset
+        else:
+            # restores state from the warehouse when newer
+            pipeline.sync_destination()
+        if missing := state.recreate_missing(pipeline):
+            print(
+                f"{name}: tables missing from the warehouse, reloading: {missing}", file=sys.stderr
+            )
+            report.schema_changes["missing_tables_reloaded"] = missing
         known_columns = _known_columns(pipeline)
         if pipeline.has_pending_data:
             print(f"{name}: completing the load of an interrupted run", file=sys.stderr)
@@ -81,7 +91,7 @@ def _run_pipeline(
             source = apis.api_source(name, base_url, _api_token(), page_size, started_at)
         # people erased from the warehouse stay out of raw (governance/suppression.py)
         suppression.apply(pipeline, source)
-        if full_refresh:
+        if full_refresh or missing:
             _forget_cursors(pipeline, source.name, list(source.resources))
         elif engine is not None and (widened := shop.widened_tables(pipeline, source)):
             report.schema_changes["reloaded_tables"] = widened
@@ -93,6 +103,9 @@ def _run_pipeline(
                 report.rows_hard_deleted = shop.mark_hard_deletes(
                     client, engine, set(pipeline.default_schema.tables), started_at
                 )
+        # a table the schema says holds rows but the warehouse lacks is data lost, not success
+        if missing := state.missing_tables(pipeline, state.warehouse_tables(pipeline) or set()):
+            raise RuntimeError(f"tables missing from the warehouse after the load: {missing}")
         report.status = "succeeded"
     except Exception as exc:
         report.status = "failed"
