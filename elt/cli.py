@@ -81,9 +81,10 @@ class Run:
     def step(
         self, title: str, args: list[str], log: str, env: dict[str, str] | None = None
     ) -> list[str]:
-        started = time.monotonic()
-        lines = run_logged(title, args, REPO_ROOT, self.log_dir / log, env or {}, self.args.verbose)
-        self.summary.steps.append((title, time.monotonic() - started))
+        lines, seconds = run_logged(
+            title, args, REPO_ROOT, self.log_dir / log, env or {}, self.args.verbose
+        )
+        self.summary.steps.append((title, seconds))
         return lines
 
     def cycle(self, label: str) -> None:

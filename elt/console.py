@@ -56,8 +56,9 @@ class Summary:
 
 def run_logged(
     title: str, args: list[str], cwd: Path, log: Path, env: dict[str, str], verbose: bool
-) -> list[str]:
-    """Run one step, its output to `log` (and the console when verbose); return its lines."""
+) -> tuple[list[str], float]:
+    """Run one step, its output to `log` (and the console when verbose); return its lines and
+    its wall seconds."""
     print(f"==> {title}", flush=True)
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -92,13 +93,13 @@ def run_logged(
             f"\n    full log: {log}"
         )
     print(f"    done in {elapsed:.1f}s{_progress(lines)}", flush=True)
-    return lines
+    return lines, elapsed
 
 
 def _progress(lines: list[str]) -> str:
-    """What the step did, in a few words: rows extracted, or nodes built of total."""
-    nodes = [m for ln in lines if (m := DBT_NODE.search(ln))]
-    if nodes:
+    """What the step did, in a few words: nodes built of total, or rows loaded."""
+    if nodes := [m for ln in lines if (m := DBT_NODE.search(ln))]:
         return f" ({len(nodes)} of {nodes[-1][2]} nodes)"
-    rows = sum(int(m[2]) for ln in lines if (m := INGEST_ROW.match(ln.strip())))
-    return f" ({rows} rows loaded)" if any(INGEST_ROW.match(ln.strip()) for ln in lines) else ""
+    if rows := [int(m[2]) for ln in lines if (m := INGEST_ROW.match(ln.strip()))]:
+        return f" ({sum(rows)} rows loaded)"
+    return ""

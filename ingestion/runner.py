@@ -104,8 +104,8 @@ def _run_pipeline(
                     client, engine, set(pipeline.default_schema.tables), started_at
                 )
         # a table the schema says holds rows but the warehouse lacks is data lost, not success
-        if missing := state.missing_tables(pipeline, state.warehouse_tables(pipeline) or set()):
-            raise RuntimeError(f"tables missing from the warehouse after the load: {missing}")
+        if lost := state.missing_tables(pipeline, state.warehouse_tables(pipeline) or set()):
+            raise RuntimeError(f"tables missing from the warehouse after the load: {lost}")
         report.status = "succeeded"
     except Exception as exc:
         report.status = "failed"

@@ -52,17 +52,14 @@ def confirm(pipeline: dlt.Pipeline) -> str | None:
 
     When it was dropped, the caller must not `sync_destination()`: the run starts from nothing.
     """
+    # nothing local to distrust: a first run, or state to restore from the warehouse
     if not pipeline.default_schema_name and not pipeline.has_pending_data:
-        return (
-            None  # nothing local to distrust: a first run, or state to restore from the warehouse
-        )
+        return None
     existing = warehouse_tables(pipeline)
     if existing is not None and STATE_TABLE in existing and _has_state_row(pipeline):
         return None
     pipeline.drop()
-    return (
-        "the warehouse holds no dlt state for this pipeline: loading everything from the beginning"
-    )
+    return "the warehouse holds no dlt state for this pipeline: loading from the beginning"
 
 
 def recreate_missing(pipeline: dlt.Pipeline) -> list[str]:

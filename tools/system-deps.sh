@@ -44,7 +44,7 @@ fi
 echo "==> Installing system dependencies of the tests: ${missing[*]} (apt-get)"
 start=$(date +%s)
 # apt-get update once per machine: skipped when the package lists are already there
-if ! compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null; then
+if ! compgen -G "/var/lib/apt/lists/*_Packages*" >/dev/null; then
     "${sudo[@]}" apt-get update -qq
 fi
 if ! DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \

@@ -8,6 +8,8 @@ import duckdb
 import pytest
 
 import simulator
+from ingestion import state
+from ingestion.report import IngestionError
 from pytests.ingestion.test_ingest_incremental import SHOP_TABLES, assert_raw_matches_sources
 from pytests.support.warehouse import run_command
 
@@ -81,3 +83,19 @@ def test_a_recreated_postgres_warehouse_after_make_roles_is_reloaded_exactly(
         events = {e["event_id"] for e in oracle.api_records(url, "events")}
         assert distinct == total == len(events)
         assert campaigns == len({c["campaign_id"] for c in oracle.api_records(url, "campaigns")})
+
+
+def test_a_table_still_missing_after_the_load_fails_the_run(
+    ingest, api_server, warehouse, monkeypatch
+) -> None:
+    with api_server() as url:
+        assert ingest(url).succeeded
+    _drop_events_table(warehouse)
+    # without the reload (the first guard), nothing new arrives for `events`: the run must not
+    # report success over a table the warehouse no longer has
+    monkeypatch.setattr(state, "recreate_missing", lambda pipeline: [])
+    with api_server() as url, pytest.raises(IngestionError) as failed:
+        ingest(url, sources=("web",))
+    (web,) = failed.value.report.pipelines
+    assert not web.succeeded
+    assert "tables missing from the warehouse" in web.error
