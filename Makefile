@@ -51,7 +51,7 @@ docs: install ## generate and serve the dbt docs on 127.0.0.1:DOCS_PORT
 	$(BIN)/dbt docs generate --target $(TARGET)
 	$(BIN)/dbt docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
-# Dashboards over the marts (bi/, README "Dashboards and lineage"): DuckDB read-only at
+# Dashboards over the marts (bi/, docs/bi-tools.md): DuckDB read-only at
 # DUCKDB_PATH, or Postgres via PG* with BI_TARGET=postgres; dbt results from DBT_TARGET_PATH.
 .PHONY: bi
 bi: install ## serve the Streamlit dashboards on 127.0.0.1:BI_PORT (BI_TARGET=duckdb|postgres)
@@ -70,7 +70,7 @@ BENCH_ARGS ?=
 bench: install ## benchmarks at the bench preset -> BENCHMARKS.md, benchmarks/results/latest.json
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
-# --- Slim CI, reproducible locally (README, "Slim CI") -------------------------------------------
+# --- Slim CI, reproducible locally (docs/slim-ci.md) -------------------------------------------
 # prod-artifacts: production from scratch into PROD_DIR/prod.duckdb (dbt target `prod`) and the
 # state pull requests defer to (manifest.json, run_results.json, project_vars.json, docs/).
 # ci-slim: state:modified+ of the working tree into CI_DIR/ci.duckdb (dbt target `ci`), deferring
@@ -91,7 +91,7 @@ ci-slim: install ## build only state:modified+ into a CI database, deferring to 
 test-fast: install system-deps ## the fast tests: everything not marked `slow` (what pull requests run)
 	$(BIN)/python -m pytest -m "not slow"
 
-# --- Governance (README, "Governance: roles, PII and erasure") -------------------------------------
+# --- Governance (docs/governance.md) -------------------------------------
 .PHONY: roles erase
 
 roles: install ## Postgres roles loader/transformer/bi_reader and their grants (admin PG* vars)

@@ -1,4 +1,4 @@
 """Streamlit dashboards over the warehouse's marts (`make bi`).
 
-See README, "Dashboards and lineage".
+See docs/bi-tools.md.
 """

@@ -68,7 +68,7 @@ class Settings:
 
 
 def settings() -> Settings:
-    """The configuration, from the environment (see README, "Dashboards and lineage")."""
+    """The configuration, from the environment (see docs/bi-tools.md)."""
     target = os.environ.get("BI_TARGET", "duckdb").strip().lower()
     if target not in ("duckdb", "postgres"):
         raise WarehouseUnavailable(f"BI_TARGET must be duckdb or postgres, not {target!r}")

@@ -2,5 +2,5 @@
 
 `python -m governance roles` sets up the loader / transformer / bi_reader roles on Postgres;
 `python -m governance erase --customer-id N` erases one customer everywhere and records it.
-See the README section "Governance: roles, PII and erasure".
+See docs/governance.md.
 """

@@ -4,7 +4,7 @@ driven by the system's headless Chromium.
 Every page loads without a Streamlit exception, a console error or a failed request, draws its
 charts, and shows headline numbers equal to the same question asked of the marts in SQL and to
 the business truth (the simulator's ground truth, the shop database, the run log, dbt's
-run_results.json). Screenshots go to docs/screenshots/ (README, "Dashboards and lineage").
+run_results.json). Screenshots go to docs/screenshots/ (shown in docs/bi-tools.md).
 """
 
 from __future__ import annotations

@@ -88,12 +88,31 @@ def test_business_pages_read_only_marts_and_health_only_the_run_log_besides() ->
             assert "max(_loaded_at)" in columns and "count(*)" in columns, columns
 
 
-def test_readme_shows_the_screenshots_the_browser_tests_take() -> None:
-    readme = (REPO_ROOT / "README.md").read_text()
-    assert "## Dashboards and lineage" in readme
-    for name in ("home", "sales", "customers", "funnel", "marketing", "health"):
-        assert f"docs/screenshots/{name}.png" in readme
-    assert "docs/screenshots/lineage_fct_orders.png" in readme
+SCREENSHOT_CALL = re.compile(r"""\bscreenshot\(\s*page\s*,\s*["']([\w-]+)["']""")
+IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def test_the_docs_show_every_screenshot_the_browser_tests_take() -> None:
+    """The screenshots the browser tests write are all shown, and every one shown exists."""
+    taken = {
+        REPO_ROOT / "docs" / "screenshots" / f"{name}.png"
+        for test_file in (REPO_ROOT / "pytests" / "bi").glob("test_*.py")
+        for name in SCREENSHOT_CALL.findall(test_file.read_text())
+    }
+    assert len(taken) >= 7, f"expected the dashboards' and the lineage screenshots, found {taken}"
+    pages = [REPO_ROOT / "README.md", *(REPO_ROOT / "docs").glob("*.md")]
+    shown = {
+        (page.parent / target).resolve()
+        for page in pages
+        for target in IMAGE_LINK.findall(page.read_text())
+        if "screenshots/" in target
+    }
+    assert not taken - shown, f"screenshots no page shows: {sorted(map(str, taken - shown))}"
+    assert not shown - taken, (
+        f"pages show screenshots no test takes: {sorted(map(str, shown - taken))}"
+    )
+    missing = sorted(str(path) for path in shown if not path.is_file())
+    assert not missing, f"screenshots shown but not committed (run pytests/bi): {missing}"
 
 
 def test_missing_chromium_fails_the_browser_tests_with_a_clear_message(monkeypatch) -> None:

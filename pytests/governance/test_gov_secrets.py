@@ -2,7 +2,7 @@
 
 The scan covers `git ls-files --cached --others --exclude-standard`: tracked files and new
 files not ignored (what the next commit can contain). Secrets belong in the environment or in
-git-ignored files (`.dlt/secrets.toml`, `.env`); see the README, "Governance".
+git-ignored files (`.dlt/secrets.toml`, `.env`); see docs/governance.md, "Secrets".
 
 Detected: private keys, AWS access keys and secrets, user and password in URLs,
 `password`/`secret`/`token`/`api_key`-style assignments of a literal value, PII_HASH_KEY with a
