@@ -6,11 +6,13 @@ temp dir, so tests never touch the developer's `.sim/`, `warehouse.duckdb` or `t
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
 import subprocess
 import sys
+from collections.abc import Collection
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,8 @@ from simulator import server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
+# dbt commands that write run_results.json with one result per node they ran
+RUN_RESULTS_COMMANDS = {"build", "test", "run", "snapshot", "seed"}
 
 
 class CommandFailed(AssertionError):
@@ -51,6 +55,8 @@ class Warehouse:
     connection_env: dict[str, str]
     preset: str = "tiny"
     seed: int = 7
+    # unique_ids of dbt nodes allowed to end in `warn` in every command (see `dbt`)
+    expected_warnings: frozenset[str] = frozenset()
     env: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -95,11 +101,35 @@ class Warehouse:
                 check=check,
             )
 
-    def dbt(self, *args: str, check: bool = True):
-        return run_command([DBT, *args, "--target", self.target], self.env, check=check)
+    def dbt(self, *args: str, check: bool = True, expect_warnings: Collection[str] = ()):
+        """Run dbt. A command that writes run_results.json (build, test, run, snapshot, seed)
+        raises CommandFailed when a node ends in `warn` and its unique_id is neither in
+        `expect_warnings` nor in `self.expected_warnings`: warnings must be loud in the suite.
+        (Also with check=False: that lets a command fail, not warn unnoticed.)"""
+        results = self.target_path / "run_results.json"
+        before = results.stat().st_mtime_ns if results.exists() else None
+        result = run_command([DBT, *args, "--target", self.target], self.env, check=check)
+        command = next((a for a in args if not a.startswith("-")), None)
+        if (
+            command in RUN_RESULTS_COMMANDS
+            and results.exists()
+            and results.stat().st_mtime_ns != before
+        ):
+            allowed = {*self.expected_warnings, *expect_warnings}
+            warned = sorted(
+                r["unique_id"]
+                for r in json.loads(results.read_text())["results"]
+                if r["status"] == "warn" and r["unique_id"] not in allowed
+            )
+            if warned:
+                raise CommandFailed(
+                    f"dbt {' '.join(args)} warned on nodes not expected to warn: {warned}\n"
+                    f"--- stdout ---\n{result.stdout[-8000:]}"
+                )
+        return result
 
-    def build(self, *args: str):
-        return self.dbt("build", *args)
+    def build(self, *args: str, expect_warnings: Collection[str] = ()):
+        return self.dbt("build", *args, expect_warnings=expect_warnings)
 
     def cycle(self) -> None:
         """Ingest what is new, then `dbt build`."""
