@@ -75,18 +75,20 @@ bench: install ## benchmarks at the bench preset -> BENCHMARKS.md, benchmarks/re
 # state pull requests defer to (manifest.json, run_results.json, project_vars.json, docs/).
 # ci-slim: state:modified+ of the working tree into CI_DIR/ci.duckdb (dbt target `ci`), deferring
 # every unchanged parent to the production file, attached read-only.
+# TARGET=postgres: production is the PG* database (target `postgres`), CI builds there under
+# schemas prefixed DBT_SCHEMA_PREFIX (default `ci`: ci_marts; target `ci_postgres`).
 PROD_DIR ?= $(CURDIR)/prod-artifacts
 CI_DIR ?= $(CURDIR)/target/ci-slim
 .PHONY: prod-artifacts ci-slim test-fast
 
 prod-artifacts: install ## production build + manifest and docs for slim CI, in prod-artifacts/
-	PROD_DUCKDB_PATH=$(PROD_DIR)/prod.duckdb $(BIN)/python -m elt.slim_ci prod-artifacts \
+	PROD_DUCKDB_PATH=$(PROD_DIR)/prod.duckdb $(BIN)/python -m elt.slim_ci --engine $(TARGET) prod-artifacts \
 		--out $(PROD_DIR) --preset $(PRESET) --seed $(SEED)
 
 ci-slim: install ## build only state:modified+ into a CI database, deferring to prod-artifacts/
 	PROD_DUCKDB_PATH=$(PROD_DIR)/prod.duckdb CI_DUCKDB_PATH=$(CI_DIR)/ci.duckdb \
 		DBT_TARGET_PATH=$(CI_DIR) DBT_LOG_PATH=$(CI_DIR)/logs \
-		$(BIN)/python -m elt.slim_ci ci-slim --state $(PROD_DIR) --work-dir $(CI_DIR)
+		$(BIN)/python -m elt.slim_ci --engine $(TARGET) ci-slim --state $(PROD_DIR) --work-dir $(CI_DIR)
 
 test-fast: install system-deps ## the fast tests: everything not marked `slow` (what pull requests run)
 	$(BIN)/python -m pytest -m "not slow"

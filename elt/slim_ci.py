@@ -1,7 +1,8 @@
-"""Slim CI, reproducible locally on DuckDB (`make prod-artifacts`, `make ci-slim`).
+"""Slim CI, reproducible locally on DuckDB or Postgres (`make prod-artifacts`, `make ci-slim`).
 
     python -m elt.slim_ci prod-artifacts   # production: simulate, ingest, dbt build, docs
     python -m elt.slim_ci ci-slim          # build state:modified+ deferring to production
+    ... --engine postgres                  # the same on the Postgres server of PG*
 
 `prod-artifacts` builds production from scratch into its own DuckDB file (`PROD_DUCKDB_PATH`,
 default `prod-artifacts/prod.duckdb`, dbt target `prod`, catalog `prod`) and saves what pull
@@ -15,6 +16,12 @@ project var whose value changed (dbt does not see var changes), into a fresh CI 
 unselected parent resolves to its production relation, which the `ci` target reads from the
 production file attached read-only under the catalog name `prod`. Raw data is read from that same
 catalog (`DBT_RAW_DATABASE=prod`, used by the sources' `database:`).
+
+On Postgres (`--engine postgres`) production is the database `PGDATABASE` (dbt target
+`postgres`, the schema names promised to users), and CI builds in that same database, since
+Postgres cannot query across databases, under prefixed schemas (target `ci_postgres`:
+`<DBT_SCHEMA_PREFIX>_marts`, e.g. `pr_123_marts`; macros/generate_schema_name.sql), which it
+drops before each run unless `--keep-ci-database`. Production's schemas are only read.
 """
 
 from __future__ import annotations
@@ -37,8 +44,10 @@ from elt.steps import REPO_ROOT, StepFailed, banner, dbt, python, run_step
 
 # The catalog production is built under and CI attaches it as (profiles.yml: `prod`, `ci`).
 PROD_CATALOG = "prod"
-PROD_TARGET = "prod"
-CI_TARGET = "ci"
+# engine -> (production dbt target, CI dbt target), profiles.yml
+TARGETS = {"duckdb": ("prod", "ci"), "postgres": ("postgres", "ci_postgres")}
+SCHEMA_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+RELATION_TYPES = ("model", "seed", "snapshot")
 VARS_FILE = "project_vars.json"
 STATE_FILES = ("manifest.json", "run_results.json", VARS_FILE)
 DOCS_FILES = ("index.html", "static_index.html", "manifest.json", "catalog.json")
@@ -166,12 +175,22 @@ def load_state(state: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
     return manifest, saved_vars
 
 
-def _prod_database(manifest: dict[str, Any]) -> str:
+def _prod_database(manifest: dict[str, Any], engine: str) -> str:
+    """The database production's relations live in, which CI must be able to read."""
     databases = {
         node["database"]
         for node in manifest.get("nodes", {}).values()
-        if node.get("resource_type") in ("model", "seed", "snapshot")
+        if node.get("resource_type") in RELATION_TYPES
     }
+    if engine == "postgres":
+        expected = os.environ.get("PGDATABASE", "")
+        if databases != {expected}:
+            raise StepFailed(
+                f"the production manifest's relations live in {sorted(databases)}, but "
+                f"PGDATABASE is {expected!r}: slim CI on Postgres builds inside the production "
+                "database (under prefixed schemas), so point PGDATABASE at it"
+            )
+        return expected
     if databases != {PROD_CATALOG}:
         raise StepFailed(
             f"the production manifest's relations live in {sorted(databases)}, not in the "
@@ -181,31 +200,64 @@ def _prod_database(manifest: dict[str, Any]) -> str:
     return PROD_CATALOG
 
 
+def ci_schemas(manifest: dict[str, Any], prefix: str) -> list[str]:
+    """The schemas a CI build with this prefix writes: the prefix itself (models without a
+    custom schema) and `<prefix>_<schema>` for each schema production's dbt nodes use."""
+    if not SCHEMA_PREFIX.match(prefix):
+        raise StepFailed(
+            f"DBT_SCHEMA_PREFIX must be a lower-case identifier such as pr_123, got {prefix!r}"
+        )
+    nodes = manifest.get("nodes", {}).values()
+    built = {n["schema"] for n in nodes if n.get("resource_type") in RELATION_TYPES}
+    schemas = sorted({prefix} | {f"{prefix}_{name}" for name in built})
+    sources = {source["schema"] for source in manifest.get("sources", {}).values()}
+    if clash := (built | sources | {"public"}).intersection(schemas):
+        raise StepFailed(f"DBT_SCHEMA_PREFIX={prefix} would write into production's {clash}")
+    return schemas
+
+
+def _drop_postgres_schemas(schemas: list[str]) -> None:
+    import psycopg2  # the Postgres engine only (dbt-postgres's driver)
+    from psycopg2 import sql
+
+    with psycopg2.connect("", connect_timeout=10) as conn, conn.cursor() as cur:  # libpq's PG*
+        for schema in schemas:
+            cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+    conn.close()
+
+
 # --- prod-artifacts -------------------------------------------------------------------------------
 def prod_artifacts(args: argparse.Namespace) -> None:
     started = time.monotonic()
     out: Path = args.out.resolve()
     work: Path = args.work_dir.resolve()
+    target = TARGETS[args.engine][0]
     prod_db = Path(os.environ.get("PROD_DUCKDB_PATH") or out / "prod.duckdb").resolve()
-    if prod_db.stem != PROD_CATALOG:
+    if args.engine == "postgres":
+        where = f"the Postgres database {os.environ.get('PGDATABASE', '(PGDATABASE unset)')}"
+    elif prod_db.stem != PROD_CATALOG:
         raise StepFailed(
             f"PROD_DUCKDB_PATH must be a file named {PROD_CATALOG}.duckdb (its catalog name is "
             f"what CI attaches and defers to), got {prod_db}"
         )
-    banner(f"Production build from scratch into {prod_db}")
-    _remove(work, *_duckdb_files(prod_db), *(out / name for name in (*STATE_FILES, "docs")))
+    else:
+        where = str(prod_db)
+    banner(f"Production build from scratch into {where}")
+    _remove(work, *(out / name for name in (*STATE_FILES, "docs")))
+    if args.engine == "duckdb":
+        _remove(*_duckdb_files(prod_db))
+        prod_db.parent.mkdir(parents=True, exist_ok=True)
     out.mkdir(parents=True, exist_ok=True)
-    prod_db.parent.mkdir(parents=True, exist_ok=True)
     target_path = work / "dbt-target"
     env = {
-        "DUCKDB_PATH": str(prod_db),
-        "PROD_DUCKDB_PATH": str(prod_db),
         "SIM_DIR": str(work / "sim"),
         "INGEST_PIPELINES_DIR": str(work / "pipelines"),
-        "DBT_TARGET": PROD_TARGET,
+        "DBT_TARGET": target,
         "DBT_TARGET_PATH": str(target_path),
         "DBT_LOG_PATH": str(work / "dbt-logs"),
     }
+    if args.engine == "duckdb":
+        env |= {"DUCKDB_PATH": str(prod_db), "PROD_DUCKDB_PATH": str(prod_db)}
     os.environ.update(env)  # the steps run with os.environ
     run_step(
         f"Generating the simulated shop ({args.preset}, seed {args.seed})",
@@ -214,37 +266,37 @@ def prod_artifacts(args: argparse.Namespace) -> None:
             "--dir", str(work / "sim"),
         ),
     )  # fmt: skip
-    _ingest(work / "sim")
-    run_step("dbt build (target prod)", _dbt(args, "build", "--target", PROD_TARGET))
+    _ingest(work / "sim", args.engine)
+    run_step(f"dbt build (target {target})", _dbt(args, "build", "--target", target))
     for name in ("manifest.json", "run_results.json"):
         shutil.copy2(target_path / name, out / name)
     (out / VARS_FILE).write_text(
         json.dumps(project_vars(_project_dir(args)), indent=2, sort_keys=True, default=str) + "\n"
     )
     run_step(
-        "dbt docs generate (target prod)",
-        _dbt(args, "docs", "generate", "--static", "--target", PROD_TARGET),
+        f"dbt docs generate (target {target})",
+        _dbt(args, "docs", "generate", "--static", "--target", target),
     )
     (out / "docs").mkdir()
     for name in DOCS_FILES:
         if (target_path / name).exists():
             shutil.copy2(target_path / name, out / "docs" / name)
     banner("Production artifacts")
-    print(f"    Warehouse:  {prod_db} (catalog `{PROD_CATALOG}`)")
+    print(f"    Warehouse:  {where}" + (f" (catalog `{PROD_CATALOG}`)" * (args.engine == "duckdb")))
     print(f"    State:      {out}/manifest.json, run_results.json, {VARS_FILE}")
     print(f"    Docs site:  {out}/docs/index.html (self-contained: docs/static_index.html)")
     print(f"    Total time: {time.monotonic() - started:.0f}s")
 
 
-def _ingest(sim_dir: Path) -> None:
+def _ingest(sim_dir: Path, engine: str) -> None:
     from simulator.server import running  # the simulated APIs (imports uvicorn; only needed here)
 
     token = secrets.token_urlsafe(24)
     with running(sim_dir, token=token) as api_url:
         run_step(
-            "Ingesting with dlt into the production DuckDB file",
+            f"Ingesting with dlt into production ({engine})",
             python(
-                "-m", "ingestion", "run", "--target", "duckdb",
+                "-m", "ingestion", "run", "--target", engine,
                 "--shop-db-url", f"sqlite:///{(sim_dir / 'shop.sqlite').resolve()}",
                 "--api-url", api_url,
             ),
@@ -279,27 +331,35 @@ def ci_slim(args: argparse.Namespace) -> None:
     started = time.monotonic()
     state: Path = args.state.resolve()
     work: Path = args.work_dir.resolve()
+    target = TARGETS[args.engine][1]
     manifest, saved_vars = load_state(state)
-    raw_database = _prod_database(manifest)
+    raw_database = _prod_database(manifest, args.engine)
+    prefix = os.environ.get("DBT_SCHEMA_PREFIX") or "ci"
+    schemas = ci_schemas(manifest, prefix)
+    env = {
+        "DBT_SCHEMA_PREFIX": prefix,
+        "DBT_TARGET": target,
+        "DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH") or str(work),
+        "DBT_LOG_PATH": os.environ.get("DBT_LOG_PATH") or str(work / "logs"),
+    }
     prod_db = Path(os.environ.get("PROD_DUCKDB_PATH") or state / "prod.duckdb").resolve()
     ci_db = Path(os.environ.get("CI_DUCKDB_PATH") or work / "ci.duckdb").resolve()
-    if ci_db.stem == PROD_CATALOG:
-        raise StepFailed(f"CI_DUCKDB_PATH must not be named {PROD_CATALOG}.duckdb: {ci_db}")
-    if not args.list and not prod_db.exists():
-        raise StepFailed(f"no production warehouse at {prod_db}: run `make prod-artifacts` first")
-    banner(f"Slim CI against the production state in {state}")
-    select = selection(args, manifest, saved_vars)
-    os.environ.update(
-        {
+    if args.engine == "duckdb":
+        if ci_db.stem == PROD_CATALOG:
+            raise StepFailed(f"CI_DUCKDB_PATH must not be named {PROD_CATALOG}.duckdb: {ci_db}")
+        if not args.list and not prod_db.exists():
+            raise StepFailed(
+                f"no production warehouse at {prod_db}: run `make prod-artifacts` first"
+            )
+        env |= {
             "PROD_DUCKDB_PATH": str(prod_db),
             "CI_DUCKDB_PATH": str(ci_db),
             "DBT_RAW_DATABASE": raw_database,
-            "DBT_TARGET": CI_TARGET,
-            "DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH") or str(work),
-            "DBT_LOG_PATH": os.environ.get("DBT_LOG_PATH") or str(work / "logs"),
         }
-    )
-    common = ["--target", CI_TARGET, "--select", *select, "--state", str(state)]
+    banner(f"Slim CI against the production state in {state}")
+    select = selection(args, manifest, saved_vars)
+    os.environ.update(env)
+    common = ["--target", target, "--select", *select, "--state", str(state)]
     if args.list:
         run_step(
             "dbt ls: what the slim build would build",
@@ -307,15 +367,24 @@ def ci_slim(args: argparse.Namespace) -> None:
                  "--output-keys", "unique_id"),
         )  # fmt: skip
         return
-    if not args.keep_ci_database:
-        _remove(*_duckdb_files(ci_db))
-    ci_db.parent.mkdir(parents=True, exist_ok=True)
+    if args.engine == "postgres":
+        into = f"schemas {prefix}_* of {raw_database}"
+        if not args.keep_ci_database:
+            _drop_postgres_schemas(schemas)
+    else:
+        into = ci_db.name
+        if not args.keep_ci_database:
+            _remove(*_duckdb_files(ci_db))
+        ci_db.parent.mkdir(parents=True, exist_ok=True)
     run_step(
-        f"dbt build {' '.join(select)} into {ci_db.name}, deferring to production",
+        f"dbt build {' '.join(select)} into {into}, deferring to production",
         _dbt(args, "build", *common, "--defer", "--favor-state"),
     )
     _summary(Path(os.environ["DBT_TARGET_PATH"]) / "run_results.json")
-    print(f"    CI database: {ci_db} (attach {prod_db} AS {PROD_CATALOG} to query its views)")
+    if args.engine == "postgres":
+        print(f"    CI schemas:  {', '.join(schemas)} in {raw_database}")
+    else:
+        print(f"    CI database: {ci_db} (attach {prod_db} AS {PROD_CATALOG} to query its views)")
     print(f"    Total time:  {time.monotonic() - started:.0f}s")
 
 
@@ -340,6 +409,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--project-dir", help="dbt project (default: $DBT_PROJECT_DIR or the repo root)"
     )
+    parser.add_argument(
+        "--engine", choices=sorted(TARGETS), default="duckdb",
+        help="duckdb (default: files under prod-artifacts/ and target/ci-slim/) or postgres "
+        "(the database of PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE)",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
     prod = sub.add_parser("prod-artifacts", help="production build and its artifacts")
     prod.add_argument("--out", type=Path, default=REPO_ROOT / "prod-artifacts")
@@ -360,7 +434,8 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     slim.add_argument(
         "--keep-ci-database", action="store_true",
-        help="reuse the CI database of the previous run (default: start from an empty one)",
+        help="reuse the CI database (Postgres: the CI schemas) of the previous run (default: "
+        "start from empty)",
     )  # fmt: skip
     slim.add_argument("--list", action="store_true", help="only list what would be built")
     return parser

@@ -6,9 +6,11 @@ import datetime as dt
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
 import duckdb
@@ -104,3 +106,40 @@ def test_elt_run_fails_in_one_line_with_the_log_path_and_verbose_streams(tmp_pat
     assert verbose.returncode == 1
     # the full stream: the ingestion's own report is on the console
     assert "shop: failed in" in verbose.stdout and "shop: failed in" not in result.stdout
+
+
+def test_elt_run_lists_every_warning_with_its_node_and_still_succeeds(tmp_path: Path) -> None:
+    wh = duckdb_warehouse(tmp_path, seed=3)
+    env = {**os.environ, **wh.env}
+    wh.generate()
+    # a source problem the warehouse only warns about: an order header whose subtotal disagrees
+    # with its lines (assert_order_lines_match_header_subtotal, severity warn). A cancelled
+    # order, so no revenue reconciliation (severity error) sees it; its total moves along, so no
+    # other test warns about it.
+    with closing(sqlite3.connect(wh.sim_dir / "shop.sqlite")) as shop, shop:
+        shop.execute(
+            "update orders set subtotal_amount = subtotal_amount + 1,"
+            " total_amount = total_amount + 1 where order_id = (select min(order_id) from orders"
+            " where status = 'cancelled' and order_id in (select order_id from order_items))"
+        )
+    result = _run_elt(env, "--days", "0")
+    # a warning is not a failure
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+    out = result.stdout
+    assert len(out.splitlines()) <= 60, out
+    run_results = json.loads((wh.target_path / "run_results.json").read_text())
+    assert run_results["args"]["which"] == "build"
+    # in build order, as the summary lists them; only data tests can warn
+    warned = [r["unique_id"] for r in run_results["results"] if r["status"] == "warn"]
+    assert "test.ecommerce_warehouse.assert_order_lines_match_header_subtotal" in warned, warned
+    assert all(uid.startswith("test.") for uid in warned), warned
+    # the summary: the count, then one line per warned test with its build and node
+    lines = out.splitlines()
+    (count_at,) = [i for i, ln in enumerate(lines) if ln.strip().startswith("warnings:")]
+    assert lines[count_at].strip() == f"warnings: {len(warned)}", out
+    listed = [ln.strip() for ln in lines[count_at + 1 : count_at + 1 + len(warned)]]
+    assert listed == [f"WARN sources as they are now: {uid}" for uid in warned], out
+    # every warned node is also in the per-build line's count
+    build_line = next(ln for ln in lines if ln.strip().startswith("sources as they are now:"))
+    assert f"/ {len(warned)} warned /" in build_line, out

@@ -1,7 +1,12 @@
 -- PII policy: PII stops in staging. No relation in the staging, snapshots, intermediate or
 -- marts schemas has a column that could hold clear-text PII (e-mail, names, phone, street
 -- address, full postal code): staging drops or hashes them on the way in.
--- Reads the catalog (information_schema exists on both engines).
+-- Reads the catalog (information_schema exists on both engines), under this target's schema
+-- names (prefixed outside production: macros/generate_schema_name.sql).
+{%- set downstream = [] -%}
+{%- for name in ['staging', 'snapshots', 'intermediate', 'marts'] -%}
+    {%- do downstream.append("'" ~ generate_schema_name(name, none) | trim | lower ~ "'") -%}
+{%- endfor %}
 with
 
 columns_downstream as (
@@ -12,7 +17,7 @@ columns_downstream as (
         lower(column_name) as column_name
     from information_schema.columns
     where
-        lower(table_schema) in ('staging', 'snapshots', 'intermediate', 'marts')
+        lower(table_schema) in ({{ downstream | join(', ') }})
         and table_catalog = current_database()
 
 ),

@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,31 +23,25 @@ from typing import Any
 import duckdb
 import pytest
 
-from pytests.support.warehouse import DBT, REPO_ROOT, run_command
+from pytests.support.dbt_project import (
+    RELATION_TYPES,
+    built_relations,
+    copy_project,
+    descendants,
+    edited,
+    node_named,
+    ok,
+)
+from pytests.support.warehouse import DBT, run_command
 
 pytestmark = pytest.mark.slow
 
-# What a dbt project is made of (what CI checks out); missing ones are skipped.
-PROJECT_ITEMS = (
-    "dbt_project.yml",
-    "profiles.yml",
-    "packages.yml",
-    "dependencies.yml",
-    "models",
-    "macros",
-    "seeds",
-    "snapshots",
-    "tests",
-    "analyses",
-    "docs",
-)
 # A staging model with few descendants and a free-text column no test constrains (the first
 # that exists): the test upper-cases that column, a real change that flows downstream.
 STAGING_CHANGES = (
     ("stg_shop__categories", "category_name"),
     ("stg_marketing__campaigns", "campaign_name"),
 )
-RELATION_TYPES = ("model", "seed", "snapshot")
 
 
 @dataclass
@@ -106,21 +99,14 @@ class SlimCI:
         return json.loads((self.state / "manifest.json").read_text())
 
     def path_of(self, name: str) -> Path:
-        node = _node(self.prod_manifest(), name)
+        node = node_named(self.prod_manifest(), name)
         return self.project / node["original_file_path"]
 
 
 @pytest.fixture(scope="module")
 def slim(tmp_path_factory: pytest.TempPathFactory) -> SlimCI:
     root = tmp_path_factory.mktemp("slim-ci")
-    project = root / "project"
-    project.mkdir()
-    for item in PROJECT_ITEMS:
-        source = REPO_ROOT / item
-        if source.is_dir():
-            shutil.copytree(source, project / item, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy2(source, project / item)
+    project = copy_project(root / "project")
     state = root / "prod-artifacts"
     env = {
         "DBT_PROFILES_DIR": str(project),
@@ -140,21 +126,6 @@ def slim(tmp_path_factory: pytest.TempPathFactory) -> SlimCI:
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def _node(manifest: dict[str, Any], name: str) -> dict[str, Any]:
-    matches = [n for n in manifest["nodes"].values() if n["name"] == name]
-    assert len(matches) == 1, f"expected one node named {name}"
-    return matches[0]
-
-
-def descendants(manifest: dict[str, Any], seeds: Iterable[str]) -> set[str]:
-    """The seeds and everything downstream of them (models, tests, unit tests, snapshots...)."""
-    found, queue = set(seeds), deque(seeds)
-    while queue:
-        for child in manifest["child_map"].get(queue.popleft(), []):
-            if child not in found:
-                found.add(child)
-                queue.append(child)
-    return found
 
 
 def macro_closure(manifest: dict[str, Any], uids: Iterable[str]) -> set[str]:
@@ -166,18 +137,6 @@ def macro_closure(manifest: dict[str, Any], uids: Iterable[str]) -> set[str]:
                 found.add(dep)
                 queue.append(dep)
     return found
-
-
-@contextmanager
-def edited(path: Path, change: Callable[[str], str]) -> Iterator[None]:
-    original = path.read_text()
-    changed = change(original)
-    assert changed != original, f"the edit did not change {path}"
-    path.write_text(changed)
-    try:
-        yield
-    finally:
-        path.write_text(original)
 
 
 def _connect(**files: Path) -> duckdb.DuckDBPyConnection:
@@ -196,16 +155,6 @@ def differing_rows(con: duckdb.DuckDBPyConnection, left: str, right: str) -> int
     return con.execute(sql).fetchone()[0]
 
 
-def built_relations(results: list[dict[str, Any]], manifest: dict[str, Any]) -> dict[str, str]:
-    """unique_id -> `schema.alias` of the models, seeds and snapshots a run built."""
-    relations = {}
-    for result in results:
-        node = manifest["nodes"].get(result["unique_id"])
-        if node and node["resource_type"] in RELATION_TYPES:
-            relations[result["unique_id"]] = f'{node["schema"]}."{node["alias"]}"'
-    return relations
-
-
 def catalog_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
     rows = con.execute(
         "select table_schema, table_name from information_schema.tables"
@@ -213,15 +162,6 @@ def catalog_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
         [catalog],
     ).fetchall()
     return {f'{schema}."{name}"' for schema, name in rows}
-
-
-def _ok(results: list[dict[str, Any]]) -> None:
-    bad = [
-        (r["unique_id"], r["status"])
-        for r in results
-        if r["status"] not in ("success", "pass", "no-op")
-    ]
-    assert not bad, f"slim build had failures: {bad}"
 
 
 # --- tests ------------------------------------------------------------------------------------
@@ -236,7 +176,7 @@ def test_prod_artifacts_hold_the_state_the_docs_and_a_prod_catalog(slim: SlimCI)
     assert relations and {n["database"] for n in relations} == {"prod"}
     assert {s["database"] for s in manifest["sources"].values()} == {"prod"}
     run_results = json.loads((slim.state / "run_results.json").read_text())["results"]
-    _ok(run_results)
+    ok(run_results)
     assert json.loads((slim.state / "project_vars.json").read_text())["incremental_lookback_days"]
 
     with closing(_connect(prod=slim.prod_db)) as con:
@@ -267,8 +207,8 @@ def test_a_changed_staging_model_builds_it_and_its_descendants_like_a_full_build
         ),
     ):
         results, manifest, _ = slim.ci_slim()
-        _ok(results)
-        changed = _node(manifest, model)["unique_id"]
+        ok(results)
+        changed = node_named(manifest, model)["unique_id"]
         expected = descendants(manifest, [changed])
         assert {r["unique_id"] for r in results} == expected
         assert any(uid.startswith("model.") and uid != changed for uid in expected)
@@ -299,7 +239,10 @@ def test_a_changed_staging_model_builds_it_and_its_descendants_like_a_full_build
         staging = slim_relations[changed]
         values = con.execute(f"select {column} from ci.{staging}").fetchall()  # noqa: S608
         assert values and all(v == (v.upper() if v else v) for (v,) in values)
-        assert differing_rows(con, f"ci.{staging}", f"prod.{staging}") > 0
+        # CI wrote only under its own prefixed schemas, never production's names
+        assert staging.startswith("ci_staging.")
+        prod_staging = built_relations(results, slim.prod_manifest())[changed]
+        assert differing_rows(con, f"ci.{staging}", f"prod.{prod_staging}") > 0
 
 
 def test_an_incremental_model_builds_against_deferred_parents(slim: SlimCI) -> None:
@@ -317,21 +260,22 @@ def test_an_incremental_model_builds_against_deferred_parents(slim: SlimCI) -> N
         # again on the same CI database: now the model exists, so it runs incrementally
         second, _, _ = slim.ci_slim("--keep-ci-database")
     for results in (first, second):
-        _ok(results)
-    uid = _node(manifest, name)["unique_id"]
+        ok(results)
+    uid = node_named(manifest, name)["unique_id"]
     assert {r["unique_id"] for r in first} == descendants(manifest, [uid])
     code = {run: next(r for r in results if r["unique_id"] == uid)["compiled_code"]
             for run, results in (("full", first), ("incremental", second))}  # fmt: skip
     for compiled in code.values():
         assert '"prod".' in compiled, "unselected parents must resolve to production"
     assert code["incremental"] != code["full"], "the second run must take the incremental path"
-    assert '"ci"."marts"' in code["incremental"]  # is_incremental() filters on `this`, in CI
+    assert '"ci"."ci_marts"' in code["incremental"]  # is_incremental() filters on `this`, in CI
 
     relations = built_relations(second, manifest)
+    prod_relations = built_relations(second, prod)
     with closing(_connect(prod=slim.prod_db, ci=slim.ci_db)) as con:
         # the code is unchanged in meaning, so every rebuilt relation equals production's
-        for relation in relations.values():
-            assert differing_rows(con, f"ci.{relation}", f"prod.{relation}") == 0, relation
+        for uid, relation in relations.items():
+            assert differing_rows(con, f"ci.{relation}", f"prod.{prod_relations[uid]}") == 0, uid
         rows = con.execute(f"select count(*) from ci.{relations[uid]}").fetchone()[0]  # noqa: S608
         assert rows > 0
 

@@ -1,0 +1,88 @@
+"""A copy of the dbt project to edit in tests (what CI checks out), and manifest helpers."""
+
+from __future__ import annotations
+
+import shutil
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pytests.support.warehouse import REPO_ROOT
+
+# What a dbt project is made of; missing ones are skipped.
+PROJECT_ITEMS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "packages.yml",
+    "dependencies.yml",
+    "models",
+    "macros",
+    "seeds",
+    "snapshots",
+    "tests",
+    "analyses",
+    "docs",
+)
+RELATION_TYPES = ("model", "seed", "snapshot")
+
+
+def copy_project(project: Path) -> Path:
+    project.mkdir(parents=True)
+    for item in PROJECT_ITEMS:
+        source = REPO_ROOT / item
+        if source.is_dir():
+            shutil.copytree(source, project / item, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy2(source, project / item)
+    return project
+
+
+def node_named(manifest: dict[str, Any], name: str) -> dict[str, Any]:
+    matches = [n for n in manifest["nodes"].values() if n["name"] == name]
+    assert len(matches) == 1, f"expected one node named {name}"
+    return matches[0]
+
+
+def descendants(manifest: dict[str, Any], seeds: Iterable[str]) -> set[str]:
+    """The seeds and everything downstream of them (models, tests, unit tests, snapshots...)."""
+    found, queue = set(seeds), deque(seeds)
+    while queue:
+        for child in manifest["child_map"].get(queue.popleft(), []):
+            if child not in found:
+                found.add(child)
+                queue.append(child)
+    return found
+
+
+def built_relations(results: list[dict[str, Any]], manifest: dict[str, Any]) -> dict[str, str]:
+    """unique_id -> `schema."alias"` (in that manifest) of the models, seeds and snapshots a run
+    built."""
+    relations = {}
+    for result in results:
+        node = manifest["nodes"].get(result["unique_id"])
+        if node and node["resource_type"] in RELATION_TYPES:
+            relations[result["unique_id"]] = f'{node["schema"]}."{node["alias"]}"'
+    return relations
+
+
+@contextmanager
+def edited(path: Path, change: Callable[[str], str]) -> Iterator[None]:
+    original = path.read_text()
+    changed = change(original)
+    assert changed != original, f"the edit did not change {path}"
+    path.write_text(changed)
+    try:
+        yield
+    finally:
+        path.write_text(original)
+
+
+def ok(results: list[dict[str, Any]]) -> None:
+    bad = [
+        (r["unique_id"], r["status"])
+        for r in results
+        if r["status"] not in ("success", "pass", "no-op")
+    ]
+    assert not bad, f"slim build had failures: {bad}"
