@@ -104,10 +104,19 @@ def test_the_hash_key_comes_from_the_environment(tmp_path: Path) -> None:
     assert _dbt_hash(tmp_path, value, None) == pii.pii_hash(value, pii.DEV_KEY)
 
 
-def test_only_the_development_key_is_committed() -> None:
-    """The macro's fallback key is the documented development key, named as such; no other key
-    value appears in the repo (test_gov_secrets.py also flags PII_HASH_KEY assignments)."""
+def test_only_the_development_key_is_committed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The macro's fallback key is the documented development key, and the Python side knows it
+    for what it is: used only while PII_HASH_KEY is unset (erasure then warns), never once a key
+    is set (test_gov_secrets.py also flags PII_HASH_KEY assignments)."""
     macro = (REPO_ROOT / "macros" / "hash_pii.sql").read_text()
     defaults = re.findall(r"env_var\('PII_HASH_KEY',\s*'([^']*)'\)", macro)
     assert defaults == [pii.DEV_KEY]
-    assert "dev-only" in pii.DEV_KEY and "do-not-use-in-production" in pii.DEV_KEY
+    value = "someone@example.test"
+    monkeypatch.delenv(pii.KEY_ENV, raising=False)
+    assert pii.hash_key() == defaults[0] and pii.using_dev_key()
+    assert pii.pii_hash(value) == pii.pii_hash(value, defaults[0])
+    monkeypatch.setenv(pii.KEY_ENV, "a-production-test-key")
+    assert not pii.using_dev_key()
+    assert pii.pii_hash(value) == pii.pii_hash(value, "a-production-test-key")
+    assert pii.pii_hash(value) != pii.pii_hash(value, defaults[0])
+    assert pii.key_fingerprint() != pii.key_fingerprint(defaults[0])
