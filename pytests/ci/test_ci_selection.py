@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,17 +83,49 @@ def test_var_users_follow_macros_recursively() -> None:
     assert slim_ci.var_users(manifest, []) == []
 
 
-def test_production_state_must_exist_and_live_in_the_prod_catalog(tmp_path: Path) -> None:
+def test_production_state_must_exist_and_live_in_the_prod_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(StepFailed, match="make prod-artifacts"):
         slim_ci.load_state(tmp_path)
     manifest = {"nodes": {"model.shop.a": {"resource_type": "model", "database": "warehouse"}}}
     with pytest.raises(StepFailed, match="`prod` catalog"):
-        slim_ci._prod_database(manifest)
+        slim_ci._prod_database(manifest, "duckdb")
+    # Postgres: CI builds inside the production database, so PGDATABASE must be it
+    monkeypatch.setenv("PGDATABASE", "warehouse")
+    assert slim_ci._prod_database(manifest, "postgres") == "warehouse"
+    monkeypatch.setenv("PGDATABASE", "other")
+    with pytest.raises(StepFailed, match="but PGDATABASE is 'other'"):
+        slim_ci._prod_database(manifest, "postgres")
     manifest["nodes"]["model.shop.a"]["database"] = "prod"
-    assert slim_ci._prod_database(manifest) == "prod"
+    assert slim_ci._prod_database(manifest, "duckdb") == "prod"
 
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     assert slim_ci.load_state(tmp_path) == (manifest, None)  # state without project_vars.json
+
+
+def test_ci_schemas_are_the_prefixed_production_schemas_and_never_production() -> None:
+    manifest = {
+        "nodes": {
+            "model.shop.a": {"resource_type": "model", "schema": "marts"},
+            "model.shop.b": {"resource_type": "model", "schema": "staging"},
+            "test.shop.t": {"resource_type": "test", "schema": "dbt_test__audit"},
+        },
+        "sources": {"source.shop.raw.orders": {"schema": "raw_shop"}},
+    }
+    assert slim_ci.ci_schemas(manifest, "pr_123") == ["pr_123", "pr_123_marts", "pr_123_staging"]
+    for prefix in ("marts", "public"):  # the prefix itself would be a production schema
+        with pytest.raises(StepFailed, match="would write into production"):
+            slim_ci.ci_schemas(manifest, prefix)
+    manifest["nodes"]["model.shop.c"] = {"resource_type": "model", "schema": "raw"}
+    with pytest.raises(StepFailed, match="would write into production"):
+        slim_ci.ci_schemas(manifest, "raw")  # raw_shop would be both
+    manifest["nodes"]["model.shop.c"]["schema"] = "shop"
+    with pytest.raises(StepFailed, match=re.escape("production's {'raw_shop'}")):
+        slim_ci.ci_schemas(manifest, "raw")
+    for bad in ("", "PR-1", "1pr", "pr; drop schema marts"):
+        with pytest.raises(StepFailed, match="lower-case identifier"):
+            slim_ci.ci_schemas(manifest, bad)
 
 
 def test_prod_artifacts_refuses_a_file_whose_catalog_is_not_prod(tmp_path: Path) -> None:
@@ -113,8 +146,8 @@ def test_prod_artifacts_refuses_a_file_whose_catalog_is_not_prod(tmp_path: Path)
 @pytest.mark.parametrize(
     ("target", "expected"),
     [
-        ("prod-artifacts", "elt.slim_ci prod-artifacts"),
-        ("ci-slim", "elt.slim_ci ci-slim --state"),
+        ("prod-artifacts", "elt.slim_ci --engine duckdb prod-artifacts"),
+        ("ci-slim", "elt.slim_ci --engine duckdb ci-slim --state"),
         ("test-fast", 'pytest -m "not slow"'),
     ],
 )
