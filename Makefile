@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 TARGET ?= duckdb
+# pytest-xdist workers of `make test` (the tests sharing a warehouse stay on one: conftest.py)
+TEST_WORKERS ?= 2
 DAYS ?= 3
 PRESET ?= demo
 SEED ?= 42
@@ -39,8 +41,8 @@ system-deps: ## the system programs the tests need (Chromium, node/npm), install
 run: install ## full ELT at demo scale: simulate, ingest, dbt build, advance DAYS days, docs (VERBOSE=1: full output)
 	$(BIN)/python -m elt run --target $(TARGET) --preset $(PRESET) --seed $(SEED) --days $(DAYS) $(if $(filter-out 0,$(VERBOSE)),--verbose)
 
-test: install system-deps ## the whole test suite (what CI runs)
-	$(BIN)/python -m pytest
+test: install system-deps ## the whole test suite (what CI runs), on TEST_WORKERS processes
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: install ## ruff and sqlfluff
 	$(BIN)/ruff check .
@@ -91,7 +93,7 @@ ci-slim: install ## build only state:modified+ into a CI database, deferring to 
 		$(BIN)/python -m elt.slim_ci --engine $(TARGET) ci-slim --state $(PROD_DIR) --work-dir $(CI_DIR)
 
 test-fast: install system-deps ## the fast tests: everything not marked `slow` (what pull requests run)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup
 
 # --- Governance (docs/governance.md) -------------------------------------
 .PHONY: roles erase

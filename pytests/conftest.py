@@ -23,6 +23,18 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 HISTORY_DAYS = 2
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs two workers, `--dist loadgroup`), the tests sharing
+    an expensive session fixture run on one worker, so each is built once: the Postgres server
+    (and its warehouse), and the shared DuckDB warehouse."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "postgres_server" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("postgres"))
+        elif "duckdb_history" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("duckdb_history"))
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A real, throwaway Postgres server for the whole test session."""
