@@ -241,8 +241,8 @@ def prod_artifacts(args: argparse.Namespace) -> None:
             f"what CI attaches and defers to), got {prod_db}"
         )
     else:
-        where = str(prod_db)
-    banner(f"Production build from scratch into {where}")
+        where = f"{prod_db} (catalog `{PROD_CATALOG}`)"
+    banner(f"Production build into {where}")
     _remove(work, *(out / name for name in (*STATE_FILES, "docs")))
     if args.engine == "duckdb":
         _remove(*_duckdb_files(prod_db))
@@ -282,7 +282,7 @@ def prod_artifacts(args: argparse.Namespace) -> None:
         if (target_path / name).exists():
             shutil.copy2(target_path / name, out / "docs" / name)
     banner("Production artifacts")
-    print(f"    Warehouse:  {where}" + (f" (catalog `{PROD_CATALOG}`)" * (args.engine == "duckdb")))
+    print(f"    Warehouse:  {where}")
     print(f"    State:      {out}/manifest.json, run_results.json, {VARS_FILE}")
     print(f"    Docs site:  {out}/docs/index.html (self-contained: docs/static_index.html)")
     print(f"    Total time: {time.monotonic() - started:.0f}s")

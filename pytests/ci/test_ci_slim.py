@@ -16,7 +16,6 @@ import sys
 from collections import deque
 from collections.abc import Iterable
 from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ import pytest
 
 from pytests.support.dbt_project import (
     RELATION_TYPES,
+    SlimCI,
     built_relations,
     copy_project,
     descendants,
@@ -44,13 +44,7 @@ STAGING_CHANGES = (
 )
 
 
-@dataclass
-class SlimCI:
-    root: Path
-    project: Path
-    state: Path
-    env: dict[str, str]
-
+class DuckDBSlimCI(SlimCI):
     @property
     def prod_db(self) -> Path:
         return self.state / "prod.duckdb"
@@ -59,69 +53,21 @@ class SlimCI:
     def ci_db(self) -> Path:
         return self.root / "ci" / "ci.duckdb"
 
-    @property
-    def ci_target(self) -> Path:
-        return self.root / "ci" / "target"
-
-    def driver(self, *args: str, env: dict[str, str] | None = None):
-        return run_command(
-            [sys.executable, "-m", "elt.slim_ci", "--project-dir", str(self.project), *args],
-            {**self.env, **(env or {})},
-        )
-
-    def ci_slim(self, *extra: str) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
-        """`make ci-slim`: the run results of the selected nodes (run hooks, which every dbt
-        command runs, left out), the CI manifest and the console output."""
-        (self.ci_target / "run_results.json").unlink(missing_ok=True)
-        out = self.driver(
-            "ci-slim", "--state", str(self.state), "--work-dir", str(self.root / "ci"), *extra
-        ).stdout
-        results = [
-            r
-            for r in json.loads((self.ci_target / "run_results.json").read_text())["results"]
-            if not r["unique_id"].startswith("operation.")
-        ]
-        manifest = json.loads((self.ci_target / "manifest.json").read_text())
-        return results, manifest, out
-
-    def listed(self) -> set[str]:
-        """What the slim build would build (`ci-slim --list`, a `dbt ls` of its selection)."""
-        out = self.driver(
-            "ci-slim", "--state", str(self.state), "--work-dir", str(self.root / "ci"), "--list"
-        ).stdout
-        return {
-            json.loads(line)["unique_id"]
-            for line in out.splitlines()
-            if line.startswith('{"unique_id"')
-        }
-
-    def prod_manifest(self) -> dict[str, Any]:
-        return json.loads((self.state / "manifest.json").read_text())
-
-    def path_of(self, name: str) -> Path:
-        node = node_named(self.prod_manifest(), name)
-        return self.project / node["original_file_path"]
-
 
 @pytest.fixture(scope="module")
-def slim(tmp_path_factory: pytest.TempPathFactory) -> SlimCI:
+def slim(tmp_path_factory: pytest.TempPathFactory) -> DuckDBSlimCI:
     root = tmp_path_factory.mktemp("slim-ci")
     project = copy_project(root / "project")
-    state = root / "prod-artifacts"
     env = {
         "DBT_PROFILES_DIR": str(project),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "PROD_DUCKDB_PATH": str(state / "prod.duckdb"),
+        "PROD_DUCKDB_PATH": str(root / "prod-artifacts" / "prod.duckdb"),
         "CI_DUCKDB_PATH": str(root / "ci" / "ci.duckdb"),
         "DBT_TARGET_PATH": str(root / "ci" / "target"),
         "DBT_LOG_PATH": str(root / "ci" / "logs"),
     }
-    slim = SlimCI(root, project, state, env)
-    # `make prod-artifacts`, tiny world: the production state every test compares and defers to
-    slim.driver(
-        "prod-artifacts", "--out", str(state), "--work-dir", str(root / "prod-build"),
-        "--preset", "tiny", "--seed", "7",
-    )  # fmt: skip
+    slim = DuckDBSlimCI(root, project, env)
+    slim.prod_artifacts()  # `make prod-artifacts`, tiny world: what every test compares with
     return slim
 
 
@@ -165,7 +111,7 @@ def catalog_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
 
 
 # --- tests ------------------------------------------------------------------------------------
-def test_prod_artifacts_hold_the_state_the_docs_and_a_prod_catalog(slim: SlimCI) -> None:
+def test_prod_artifacts_hold_the_state_the_docs_and_a_prod_catalog(slim: DuckDBSlimCI) -> None:
     for name in ("manifest.json", "run_results.json", "project_vars.json", "prod.duckdb"):
         assert (slim.state / name).exists(), name
     for name in ("index.html", "static_index.html", "catalog.json", "manifest.json"):
@@ -184,7 +130,7 @@ def test_prod_artifacts_hold_the_state_the_docs_and_a_prod_catalog(slim: SlimCI)
         assert con.execute("select count(*) from prod.raw_shop.orders").fetchone()[0] > 0
 
 
-def test_an_unchanged_project_builds_nothing(slim: SlimCI) -> None:
+def test_an_unchanged_project_builds_nothing(slim: DuckDBSlimCI) -> None:
     results, _, out = slim.ci_slim()
     assert results == []
     assert "Nothing changed since production" in out
@@ -194,7 +140,7 @@ def test_an_unchanged_project_builds_nothing(slim: SlimCI) -> None:
 
 
 def test_a_changed_staging_model_builds_it_and_its_descendants_like_a_full_build(
-    slim: SlimCI,
+    slim: DuckDBSlimCI,
 ) -> None:
     names = {n["name"] for n in slim.prod_manifest()["nodes"].values()}
     model, column = next((m, c) for m, c in STAGING_CHANGES if m in names)
@@ -245,7 +191,7 @@ def test_a_changed_staging_model_builds_it_and_its_descendants_like_a_full_build
         assert differing_rows(con, f"ci.{staging}", f"prod.{prod_staging}") > 0
 
 
-def test_an_incremental_model_builds_against_deferred_parents(slim: SlimCI) -> None:
+def test_an_incremental_model_builds_against_deferred_parents(slim: DuckDBSlimCI) -> None:
     prod = slim.prod_manifest()
     incremental = [
         n for n in prod["nodes"].values() if n["config"].get("materialized") == "incremental"
@@ -281,7 +227,7 @@ def test_an_incremental_model_builds_against_deferred_parents(slim: SlimCI) -> N
 
 
 def test_a_changed_macro_selects_the_nodes_calling_it_and_their_descendants(
-    slim: SlimCI,
+    slim: DuckDBSlimCI,
 ) -> None:
     manifest = slim.prod_manifest()
     project = manifest["metadata"]["project_name"]
@@ -313,7 +259,7 @@ def test_a_changed_macro_selects_the_nodes_calling_it_and_their_descendants(
 
 
 def test_a_changed_var_selects_the_nodes_reading_it_and_their_descendants(
-    slim: SlimCI,
+    slim: DuckDBSlimCI,
 ) -> None:
     manifest = slim.prod_manifest()
     changes = {"incremental_lookback_days": "5", "reporting_currency": "EUR"}
@@ -347,7 +293,9 @@ def test_a_changed_var_selects_the_nodes_reading_it_and_their_descendants(
     assert listed == descendants(manifest, set().union(*readers.values()))
 
 
-def test_ci_slim_without_production_state_says_what_to_do(slim: SlimCI, tmp_path: Path) -> None:
+def test_ci_slim_without_production_state_says_what_to_do(
+    slim: DuckDBSlimCI, tmp_path: Path
+) -> None:
     result = run_command(
         [sys.executable, "-m", "elt.slim_ci", "--project-dir", str(slim.project), "ci-slim",
          "--state", str(tmp_path / "nothing"), "--work-dir", str(tmp_path / "ci")],

@@ -8,14 +8,13 @@ production's relations.
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytests.support.dbt_project import (
+    SlimCI,
     built_relations,
     copy_project,
     descendants,
@@ -24,7 +23,6 @@ from pytests.support.dbt_project import (
     ok,
 )
 from pytests.support.postgres import PostgresServer
-from pytests.support.warehouse import run_command
 
 pytestmark = pytest.mark.slow
 
@@ -36,42 +34,11 @@ STAGING_MODELS = ("stg_shop__categories", "stg_marketing__campaigns")
 
 
 @dataclass
-class PostgresSlimCI:
-    server: PostgresServer
-    root: Path
-    project: Path
-    env: dict[str, str]
-
-    @property
-    def state(self) -> Path:
-        return self.root / "prod-artifacts"
-
-    @property
-    def ci_target(self) -> Path:
-        return self.root / "ci" / "target"
-
-    def driver(self, *args: str, check: bool = True, **env: str):
-        return run_command(
-            [sys.executable, "-m", "elt.slim_ci", "--project-dir", str(self.project),
-             "--engine", "postgres", *args],
-            {**self.env, **env},
-            check=check,
-        )  # fmt: skip
-
-    def ci_slim(self) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
-        (self.ci_target / "run_results.json").unlink(missing_ok=True)
-        out = self.driver(
-            "ci-slim", "--state", str(self.state), "--work-dir", str(self.root / "ci")
-        ).stdout
-        path = self.ci_target / "run_results.json"
-        results = json.loads(path.read_text())["results"] if path.exists() else []
-        manifest = json.loads((self.ci_target / "manifest.json").read_text())
-        return [r for r in results if not r["unique_id"].startswith("operation.")], manifest, out
-
-    def prod_manifest(self) -> dict[str, Any]:
-        return json.loads((self.state / "manifest.json").read_text())
+class PostgresSlimCI(SlimCI):
+    server: PostgresServer | None = None
 
     def fetch(self, sql: str, *params: Any) -> list[tuple]:
+        assert self.server is not None
         with self.server.connect(dbname=DATABASE) as conn, conn.cursor() as cur:
             cur.execute(sql, params)
             rows = cur.fetchall()
@@ -121,11 +88,8 @@ def slim_pg(
         "DBT_TARGET_PATH": str(root / "ci" / "target"),
         "DBT_LOG_PATH": str(root / "ci" / "logs"),
     }
-    slim = PostgresSlimCI(postgres_server, root, copy_project(root / "project"), env)
-    slim.driver(
-        "prod-artifacts", "--out", str(slim.state), "--work-dir", str(root / "prod-build"),
-        "--preset", "tiny", "--seed", "7",
-    )  # fmt: skip
+    slim = PostgresSlimCI(root, copy_project(root / "project"), env, "postgres", postgres_server)
+    slim.prod_artifacts()
     return slim
 
 
@@ -153,9 +117,9 @@ def test_a_changed_model_builds_into_prefixed_schemas_and_leaves_production_alon
     prod = slim_pg.prod_manifest()
     names = {n["name"] for n in prod["nodes"].values()}
     model = next(m for m in STAGING_MODELS if m in names)
-    path = slim_pg.project / node_named(prod, model)["original_file_path"]
     production_before = slim_pg.relations(PRODUCTION_SCHEMAS)
-    with edited(path, lambda sql: sql + "\n-- slim CI on Postgres: a changed checksum\n"):
+    comment = "\n-- slim CI on Postgres: a changed checksum\n"
+    with edited(slim_pg.path_of(model), lambda sql: sql + comment):
         results, manifest, out = slim_pg.ci_slim()
     ok(results)
     changed = node_named(manifest, model)["unique_id"]
@@ -179,19 +143,19 @@ def test_a_changed_model_builds_into_prefixed_schemas_and_leaves_production_alon
     assert f"CI schemas:  {PREFIX}" in out
 
 
-def test_ci_slim_on_another_database_than_production_says_so(slim_pg: PostgresSlimCI) -> None:
-    result = slim_pg.driver(
-        "ci-slim", "--state", str(slim_pg.state), "--work-dir", str(slim_pg.root / "ci2"),
-        check=False, PGDATABASE="postgres",
-    )  # fmt: skip
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PGDATABASE": "postgres"}, f"live in ['{DATABASE}'], but PGDATABASE is 'postgres'"),
+        ({"DBT_SCHEMA_PREFIX": "marts"}, "would write into production's"),
+    ],
+    ids=["another-database", "a-production-prefix"],
+)
+def test_ci_slim_refuses_to_build_where_production_lives(
+    slim_pg: PostgresSlimCI, env: dict[str, str], message: str
+) -> None:
+    before = slim_pg.relations(PRODUCTION_SCHEMAS)
+    result = slim_pg.driver("ci-slim", "--state", str(slim_pg.state), check=False, **env)
     assert result.returncode == 1
-    assert f"live in ['{DATABASE}'], but PGDATABASE is 'postgres'" in result.stdout
-
-
-def test_a_prefix_that_would_write_into_production_is_refused(slim_pg: PostgresSlimCI) -> None:
-    result = slim_pg.driver(
-        "ci-slim", "--state", str(slim_pg.state), "--work-dir", str(slim_pg.root / "ci3"),
-        check=False, DBT_SCHEMA_PREFIX="marts",
-    )  # fmt: skip
-    assert result.returncode == 1
-    assert "would write into production's" in result.stdout
+    assert message in result.stdout
+    assert slim_pg.relations(PRODUCTION_SCHEMAS) == before
