@@ -109,8 +109,7 @@ def _guarded(ctx: suites.Context, what: str, step: Any, *args: Any) -> Any:
 
 def collect(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
-    build_args = suites.QUICK_BUILD_ARGS if args.quick else suites.PRODUCTION_BUILD_ARGS
-    ctx = suites.Context(args.work_dir, args.preset, args.repeats, build_args)
+    ctx = suites.Context(args.work_dir, args.preset, args.repeats, quick=args.quick)
     ctx.deadline = time.monotonic() + args.budget_minutes * 60
     pipeline_preset = args.pipeline_preset or args.preset
     loads = {"start": machine.load_average()}

@@ -17,11 +17,10 @@ from benchmarks.measure import Sample, median, summary
 from benchmarks.workspace import Warehouse, copy_world, world
 from elt import steps as elt_steps
 
-# Every build is measured as production runs it (`python -m elt run`): no unit tests (they
-# belong to development and CI) and data tests of incremental models windowed to recent days.
-PRODUCTION_BUILD_ARGS = elt_steps.PRODUCTION_BUILD_ARGS
-# `--quick` (the test suite's smoke run): the same code paths on a small subgraph that still has
-# an incremental fact and a snapshot with its dimension.
+# Every build is measured as production runs it (`python -m elt run`, elt/steps.py): no unit
+# tests (they belong to development and CI) and the data tests of load-time-stamped models
+# windowed to the recent loads. `--quick` (the test suite's smoke run): the same code paths on a
+# small subgraph that still has an incremental fact and a snapshot with its dimension.
 QUICK_BUILD_ARGS = (
     "--select",
     "+fct_orders",
@@ -37,9 +36,15 @@ class Context:
     work: Path
     preset: str
     repeats: int
-    build_args: tuple[str, ...] = PRODUCTION_BUILD_ARGS  # extra `dbt build` arguments
+    quick: bool = False  # the smoke run's subgraph (QUICK_BUILD_ARGS), else production builds
     log: list[str] = field(default_factory=list)
     deadline: float = float("inf")  # time.monotonic() after which optional figures are skipped
+
+    def build_args(self, *extra: str) -> list[str]:
+        """The `dbt build` arguments of a measured build (plus `extra`, e.g. --full-refresh)."""
+        if self.quick:
+            return [*QUICK_BUILD_ARGS, *extra]
+        return elt_steps.production_build_args(*extra)
 
     def over_budget(self) -> bool:
         return time.monotonic() > self.deadline
@@ -151,7 +156,7 @@ def pipeline(ctx: Context, preset: str) -> dict[str, Any]:
     raw_copy.parent.mkdir(parents=True)
     shutil.copy2(wh.duckdb_path, raw_copy)
 
-    build = wh.dbt("build", *ctx.build_args)
+    build = wh.dbt("build", *ctx.build_args())
     ctx.note(f"dbt build: {build.wall_s:.1f}s")
     out["build"] = summary([build])
     out["scale_point"] = {
@@ -175,10 +180,10 @@ def pipeline(ctx: Context, preset: str) -> dict[str, Any]:
     simulator.advance(sim, days=1)
     day_ingest = wh.ingest()
     after = _count(wh.duckdb_path, "raw_shop.order_items")
-    incremental = wh.dbt("build", *ctx.build_args)
+    incremental = wh.dbt("build", *ctx.build_args())
     snapshot_delta = _node_seconds(wh.target_path, "snapshot")
     incremental_nodes = node_breakdown(wh.target_path, root / "run_results-incremental.json")
-    full = wh.dbt("build", "--full-refresh", *ctx.build_args)
+    full = wh.dbt("build", *ctx.build_args("--full-refresh"))
     full_nodes = node_breakdown(wh.target_path, root / "run_results-full-refresh.json")
     ctx.note(f"incremental build {incremental.wall_s:.1f}s, full refresh {full.wall_s:.1f}s")
     out["incremental"] = {

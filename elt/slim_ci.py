@@ -116,50 +116,30 @@ def var_users(manifest: dict[str, Any], names: list[str]) -> list[str]:
         for node in manifest.get("nodes", {}).values()
         if node.get("package_name") == project and _uses_var(node.get("raw_code") or "", names)
     }
-    return sorted(direct.union(macro_users(manifest, readers)))
+    return sorted(direct.union(_macro_callers(manifest, readers)))
 
 
-def changed_macros(manifest: dict[str, Any], project_dir: Path) -> set[str]:
-    """The project's macros whose text is no longer in their file (edited, moved or removed)."""
-    project = manifest.get("metadata", {}).get("project_name")
-    changed = set()
-    for uid, macro in manifest.get("macros", {}).items():
-        if macro.get("package_name") != project:
-            continue
-        path = project_dir / macro["original_file_path"]
-        if not path.exists() or macro.get("macro_sql", "") not in path.read_text():
-            changed.add(uid)
-    return changed
-
-
-def macro_users(manifest: dict[str, Any], changed: set[str]) -> list[str]:
-    """Names of the nodes that call one of the macros, directly or through other macros.
-
-    dbt's state:modified should find them, but misses the data tests when the macro is reached
-    through a root-project override that dbt itself calls (get_where_subquery for every generic
-    test), so CI adds them itself.
-    """
-    if not changed:
-        return []
+def _macro_callers(manifest: dict[str, Any], called: set[str]) -> set[str]:
+    """Names of the project's nodes that call one of the macros, directly or through others."""
     macros = manifest.get("macros", {})
     memo: dict[str, bool] = {}
 
     def reaches(uid: str, seen: frozenset[str] = frozenset()) -> bool:
         if uid not in memo:
             deps = (macros.get(uid) or {}).get("depends_on", {}).get("macros", [])
-            memo[uid] = uid in changed or any(
+            memo[uid] = uid in called or any(
                 reaches(dep, seen | {uid}) for dep in deps if dep not in seen
             )
         return memo[uid]
 
     project = manifest.get("metadata", {}).get("project_name")
     nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
-    return sorted(
+    return {
         node["name"]
         for node in nodes.values()
         if node.get("package_name") == project
         and any(reaches(m) for m in node.get("depends_on", {}).get("macros", []))
-    )
+    }
 
 
 def load_state(state: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -306,15 +286,9 @@ def _ingest(sim_dir: Path, engine: str) -> None:
 
 # --- ci-slim --------------------------------------------------------------------------------------
 def selection(args: argparse.Namespace, manifest: dict[str, Any], saved_vars: Any) -> list[str]:
-    """state:modified+, plus the nodes (and children) that read a changed var or call a changed
-    macro, which dbt's state comparison does not (always) see."""
+    """state:modified+, plus the nodes (and children) that read a changed var, which dbt's
+    state comparison does not see (it compares code and configs, not var values)."""
     extra: set[str] = set()
-    macros = changed_macros(manifest, _project_dir(args))
-    if macros:
-        callers = macro_users(manifest, macros)
-        print(f"    macros changed since production: {', '.join(sorted(macros))}")
-        print(f"    nodes calling them: {len(callers)}")
-        extra.update(callers)
     if saved_vars is None:
         print(f"    (no {VARS_FILE} in the state: var changes are not detected)")
     else:

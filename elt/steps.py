@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg2
@@ -45,21 +46,35 @@ def dbt(*args: str) -> list[str]:
 #  * everything but unit tests. Unit tests check SQL logic against fixed mock inputs, so their
 #    result only changes when the code does: they run in development and CI (`make test`, slim
 #    CI), not on every scheduled load (dbt docs, "Unit tests": run them in development and CI).
-#  * data tests of the big incremental models check the rows of the last
-#    DATA_TEST_WINDOW_DAYS days (macros/data_test_window.sql); uniqueness, reconciliations and
-#    every --full-refresh still check all rows, and so do CI and a plain `dbt build`/`dbt test`.
+#  * the data tests of the models whose rows carry a load time check the rows loaded in the last
+#    DATA_TEST_WINDOW_DAYS days: each has a `where` on var('data_test_loaded_since')
+#    (docs/daily-build.md). Uniqueness, reconciliations and every --full-refresh still check
+#    all rows, and so do CI and a plain `dbt build`/`dbt test`.
 DATA_TEST_WINDOW_DAYS = 3
-PRODUCTION_BUILD_ARGS = (
-    "--exclude-resource-type",
-    "unit_test",
-    "--vars",
-    f"{{data_test_window_days: {DATA_TEST_WINDOW_DAYS}}}",
-)
+PRODUCTION_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
+
+
+def data_test_loaded_since(now: datetime | None = None) -> str:
+    """The production test window's start: DATA_TEST_WINDOW_DAYS before `now`, on the hour
+    (so the builds of one hour render the same SQL)."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(days=DATA_TEST_WINDOW_DAYS)
+    return start.isoformat()
+
+
+def production_build_args(*args: str, now: datetime | None = None) -> list[str]:
+    """PRODUCTION_BUILD_ARGS plus the test window, which a --full-refresh does without."""
+    window = (
+        []
+        if "--full-refresh" in args
+        else ["--vars", f"{{data_test_loaded_since: '{data_test_loaded_since(now)}'}}"]
+    )
+    return [*PRODUCTION_BUILD_ARGS, *window, *args]
 
 
 def dbt_production_build(*args: str) -> list[str]:
-    """`dbt build` as the daily production run executes it (see PRODUCTION_BUILD_ARGS)."""
-    return dbt("build", *PRODUCTION_BUILD_ARGS, *args)
+    """`dbt build` as the daily production run executes it (see production_build_args)."""
+    return dbt("build", *production_build_args(*args))
 
 
 def check_postgres() -> None:

@@ -243,10 +243,12 @@ def test_a_changed_macro_selects_the_nodes_calling_it_and_their_descendants(
     )
     assert indirect, "no project macro is called only by other macros"
     macro = manifest["macros"][indirect[0]]
+    # (the on-run-start hook calls macros too, but is no node a selector can pick)
     callers = {
         uid
         for uid, node in nodes.items()
-        if macro["unique_id"] in macro_closure(manifest, node["depends_on"]["macros"])
+        if node["resource_type"] != "operation"
+        and macro["unique_id"] in macro_closure(manifest, node["depends_on"]["macros"])
     }
     expected = descendants(manifest, callers)
 
@@ -291,6 +293,39 @@ def test_a_changed_var_selects_the_nodes_reading_it_and_their_descendants(
     with edited(slim.project / "dbt_project.yml", change_vars):
         listed = slim.listed()
     assert listed == descendants(manifest, set().union(*readers.values()))
+
+
+def test_the_production_test_window_is_config_that_state_modified_sees(
+    slim: DuckDBSlimCI,
+) -> None:
+    """The windowed data tests carry a `where` on var('data_test_loaded_since') (no override of
+    dbt's test macros): changing the var's default or the where itself selects exactly them."""
+    manifest = slim.prod_manifest()
+    windowed = {
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "test"
+        and "loaded_at >= '1970-01-01" in (node["config"].get("where") or "")
+    }
+    assert len(windowed) > 50, len(windowed)
+
+    def new_default(text: str) -> str:
+        return re.sub(
+            r"(?m)^(\s+data_test_loaded_since:\s*)\S+", r'\g<1>"2000-01-01T00:00:00+00:00"', text
+        )
+
+    with edited(slim.project / "dbt_project.yml", new_default):
+        assert slim.listed() == windowed
+
+    # the where is a YAML anchor per file: editing it changes every test of that file that
+    # aliases it (fct_orders, fct_order_items, fct_payments) and nothing else
+    core_yml = "models/marts/core/_core__models.yml"
+    with edited(
+        slim.project / core_yml, lambda text: text.replace("last_loaded_at is null or ", "", 1)
+    ):
+        changed = slim.listed()
+    in_core = {uid for uid in windowed if manifest["nodes"][uid]["original_file_path"] == core_yml}
+    assert in_core and changed == in_core
 
 
 def test_ci_slim_without_production_state_says_what_to_do(
