@@ -1,6 +1,6 @@
 {#
     One row per (spend_date, campaign_id). The API restates the last 3 days; ingestion merges
-    them so the latest restatement wins, and staging keeps only the latest too.
+    on that key so the latest restatement wins, and staging is a plain projection.
 #}
 with
 
@@ -32,38 +32,25 @@ renamed as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by spend_date, campaign_id
-            order by updated_at desc, _loaded_at desc
-        ) as version_rank
-    from renamed
-
-),
-
 final as (
 
     select
-        {{ generate_surrogate_key(['ranked.spend_date', 'ranked.campaign_id']) }}
+        {{ generate_surrogate_key(['renamed.spend_date', 'renamed.campaign_id']) }}
             as ad_spend_id,
-        ranked.spend_date,
-        ranked.campaign_id,
-        ranked.marketing_channel,
-        ranked.impressions,
-        ranked.clicks,
-        ranked.spend_amount,
-        ranked.currency_code,
-        cast(ranked.spend_amount * fx_rates.rate_to_reporting as {{ type_money() }})
+        renamed.spend_date,
+        renamed.campaign_id,
+        renamed.marketing_channel,
+        renamed.impressions,
+        renamed.clicks,
+        renamed.spend_amount,
+        renamed.currency_code,
+        cast(renamed.spend_amount * fx_rates.rate_to_reporting as {{ type_money() }})
             as spend_amount_usd,
-        ranked.updated_at,
-        ranked._loaded_at
-    from ranked
+        renamed.updated_at,
+        renamed._loaded_at
+    from renamed
     left join fx_rates
-        on ranked.currency_code = fx_rates.currency_code
-    where ranked.version_rank = 1
+        on renamed.currency_code = fx_rates.currency_code
 
 )
 

@@ -33,41 +33,28 @@ renamed as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by campaign_id
-            order by updated_at desc, _loaded_at desc
-        ) as version_rank
-    from renamed
-
-),
-
 final as (
 
     select
-        ranked.campaign_id,
-        ranked.campaign_name,
-        ranked.marketing_channel,
-        ranked.utm_source,
-        ranked.utm_medium,
-        ranked.utm_campaign,
-        ranked.campaign_status,
-        ranked.start_date,
-        ranked.end_date,
-        ranked.daily_budget,
-        ranked.currency_code,
-        cast(ranked.daily_budget * fx_rates.rate_to_reporting as {{ type_money() }})
+        renamed.campaign_id,
+        renamed.campaign_name,
+        renamed.marketing_channel,
+        renamed.utm_source,
+        renamed.utm_medium,
+        renamed.utm_campaign,
+        renamed.campaign_status,
+        renamed.start_date,
+        renamed.end_date,
+        renamed.daily_budget,
+        renamed.currency_code,
+        cast(renamed.daily_budget * fx_rates.rate_to_reporting as {{ type_money() }})
             as daily_budget_usd,
-        ranked.created_at,
-        ranked.updated_at,
-        ranked._loaded_at
-    from ranked
+        renamed.created_at,
+        renamed.updated_at,
+        renamed._loaded_at
+    from renamed
     left join fx_rates
-        on ranked.currency_code = fx_rates.currency_code
-    where ranked.version_rank = 1
+        on renamed.currency_code = fx_rates.currency_code
 
 )
 

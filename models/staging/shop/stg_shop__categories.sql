@@ -20,18 +20,6 @@ renamed as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by category_id
-            order by updated_at desc, _loaded_at desc
-        ) as version_rank
-    from renamed
-
-),
-
 final as (
 
     select
@@ -42,8 +30,7 @@ final as (
         created_at,
         updated_at,
         _loaded_at
-    from ranked
-    where version_rank = 1
+    from renamed
 
 )
 

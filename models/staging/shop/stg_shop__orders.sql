@@ -35,52 +35,39 @@ renamed as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by order_id
-            order by updated_at desc, _loaded_at desc
-        ) as version_rank
-    from renamed
-
-),
-
 final as (
 
     select
-        ranked.order_id,
-        ranked.order_number,
-        ranked.customer_id,
-        ranked.ordered_at,
-        {{ utc_date('ranked.ordered_at') }} as order_date,
-        ranked.order_status,
-        ranked.sales_channel,
-        ranked.currency_code,
+        renamed.order_id,
+        renamed.order_number,
+        renamed.customer_id,
+        renamed.ordered_at,
+        {{ utc_date('renamed.ordered_at') }} as order_date,
+        renamed.order_status,
+        renamed.sales_channel,
+        renamed.currency_code,
         fx_rates.rate_to_reporting as fx_rate_to_usd,
-        ranked.subtotal_amount,
-        ranked.discount_amount,
-        ranked.shipping_amount,
-        ranked.tax_amount,
-        ranked.total_amount,
-        cast(ranked.subtotal_amount * fx_rates.rate_to_reporting as {{ type_money() }})
+        renamed.subtotal_amount,
+        renamed.discount_amount,
+        renamed.shipping_amount,
+        renamed.tax_amount,
+        renamed.total_amount,
+        cast(renamed.subtotal_amount * fx_rates.rate_to_reporting as {{ type_money() }})
             as subtotal_amount_usd,
-        cast(ranked.discount_amount * fx_rates.rate_to_reporting as {{ type_money() }})
+        cast(renamed.discount_amount * fx_rates.rate_to_reporting as {{ type_money() }})
             as discount_amount_usd,
-        cast(ranked.shipping_amount * fx_rates.rate_to_reporting as {{ type_money() }})
+        cast(renamed.shipping_amount * fx_rates.rate_to_reporting as {{ type_money() }})
             as shipping_amount_usd,
-        cast(ranked.tax_amount * fx_rates.rate_to_reporting as {{ type_money() }})
+        cast(renamed.tax_amount * fx_rates.rate_to_reporting as {{ type_money() }})
             as tax_amount_usd,
-        cast(ranked.total_amount * fx_rates.rate_to_reporting as {{ type_money() }})
+        cast(renamed.total_amount * fx_rates.rate_to_reporting as {{ type_money() }})
             as total_amount_usd,
-        ranked.created_at,
-        ranked.updated_at,
-        ranked._loaded_at
-    from ranked
+        renamed.created_at,
+        renamed.updated_at,
+        renamed._loaded_at
+    from renamed
     left join fx_rates
-        on ranked.currency_code = fx_rates.currency_code
-    where ranked.version_rank = 1
+        on renamed.currency_code = fx_rates.currency_code
 
 )
 

@@ -29,35 +29,22 @@ renamed as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by payment_id
-            order by updated_at desc, _loaded_at desc
-        ) as version_rank
-    from renamed
-
-),
-
 final as (
 
     select
-        ranked.payment_id,
-        ranked.order_id,
-        ranked.payment_method,
-        ranked.payment_status,
-        ranked.amount,
-        ranked.currency_code,
-        cast(ranked.amount * fx_rates.rate_to_reporting as {{ type_money() }}) as amount_usd,
-        ranked.created_at,
-        ranked.updated_at,
-        ranked._loaded_at
-    from ranked
+        renamed.payment_id,
+        renamed.order_id,
+        renamed.payment_method,
+        renamed.payment_status,
+        renamed.amount,
+        renamed.currency_code,
+        cast(renamed.amount * fx_rates.rate_to_reporting as {{ type_money() }}) as amount_usd,
+        renamed.created_at,
+        renamed.updated_at,
+        renamed._loaded_at
+    from renamed
     left join fx_rates
-        on ranked.currency_code = fx_rates.currency_code
-    where ranked.version_rank = 1
+        on renamed.currency_code = fx_rates.currency_code
 
 )
 

@@ -1,6 +1,7 @@
 {#
-    One row per event_id: ingestion already keeps the first delivery, and staging de-duplicates
-    again (first delivery = earliest received_at) so a replayed load can never double-count.
+    One row per event_id as loaded: ingestion keeps the first delivery of each event
+    (insert-only merge on event_id, ingestion/replays.py), so staging is a plain projection and
+    a filter on _loaded_at or occurred_at reaches the raw table (docs/incremental.md).
 #}
 with
 
@@ -33,18 +34,6 @@ renamed as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by received_at asc, _loaded_at asc
-        ) as delivery_rank
-    from renamed
-
-),
-
 final as (
 
     select
@@ -65,8 +54,7 @@ final as (
         {{ utc_date('occurred_at') }} as event_date,
         received_at,
         _loaded_at
-    from ranked
-    where delivery_rank = 1
+    from renamed
 
 )
 
