@@ -3,6 +3,7 @@
     revenue rule applied (see the `revenue` doc block):
     revenue = subtotal_amount - discount_amount (order currency) for orders whose current
     status is paid, shipped or delivered; pending, cancelled and returned orders carry none.
+    Amounts in USD (`*_usd`) at the order currency's rate (`stg_reference__fx_rates`).
 #}
 with
 
@@ -21,6 +22,12 @@ order_items as (
 payments as (
 
     select * from {{ ref('stg_shop__payments') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
 
 ),
 
@@ -62,6 +69,7 @@ joined as (
 
     select
         orders.*,
+        fx_rates.rate_to_usd as fx_rate_to_usd,
         coalesce(order_line_totals.line_count, 0) as line_count,
         coalesce(order_line_totals.units, 0) as units,
         coalesce(order_line_totals.lines_subtotal_amount, 0) as lines_subtotal_amount,
@@ -86,6 +94,8 @@ joined as (
         on orders.order_id = order_line_totals.order_id
     left join order_payment_totals
         on orders.order_id = order_payment_totals.order_id
+    left join fx_rates
+        on orders.currency_code = fx_rates.currency_code
 
 ),
 
@@ -126,11 +136,11 @@ final as (
             end
             as {{ type_money() }}
         ) as net_revenue_usd,
-        subtotal_amount_usd,
-        discount_amount_usd,
-        shipping_amount_usd,
-        tax_amount_usd,
-        total_amount_usd,
+        cast(subtotal_amount * fx_rate_to_usd as {{ type_money() }}) as subtotal_amount_usd,
+        cast(discount_amount * fx_rate_to_usd as {{ type_money() }}) as discount_amount_usd,
+        cast(shipping_amount * fx_rate_to_usd as {{ type_money() }}) as shipping_amount_usd,
+        cast(tax_amount * fx_rate_to_usd as {{ type_money() }}) as tax_amount_usd,
+        cast(total_amount * fx_rate_to_usd as {{ type_money() }}) as total_amount_usd,
         payment_count,
         cast(captured_amount as {{ type_money() }}) as captured_amount,
         cast(refunded_amount as {{ type_money() }}) as refunded_amount,

@@ -264,7 +264,7 @@ def test_a_changed_var_selects_the_nodes_reading_it_and_their_descendants(
     slim: DuckDBSlimCI,
 ) -> None:
     manifest = slim.prod_manifest()
-    changes = {"incremental_lookback_days": "5", "reporting_currency": "EUR"}
+    changes = {"incremental_lookback_days": "5", "attribution_lookback_days": "9"}
 
     def reads(node: dict[str, Any], var: str) -> bool:
         sources = [node.get("raw_code") or ""] + [

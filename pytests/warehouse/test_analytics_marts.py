@@ -30,7 +30,7 @@ ANALYTICS_MARTS = (
 
 def _fx_rates(wh) -> dict[str, Decimal]:
     return dict(
-        wh.query("select currency_code, rate_to_reporting from staging.stg_reference__fx_rates")
+        wh.query("select currency_code, rate_to_usd from staging.stg_reference__fx_rates")
     )
 
 

@@ -10,25 +10,34 @@ campaigns as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
 campaign_rows as (
 
     select
-        {{ generate_surrogate_key(['campaign_id']) }} as campaign_key,
-        cast(campaign_id as bigint) as campaign_id,
-        cast(campaign_name as {{ dbt.type_string() }}) as campaign_name,
-        cast(marketing_channel as {{ dbt.type_string() }}) as marketing_channel,
-        cast(utm_source as {{ dbt.type_string() }}) as utm_source,
-        cast(utm_medium as {{ dbt.type_string() }}) as utm_medium,
-        cast(utm_campaign as {{ dbt.type_string() }}) as utm_campaign,
-        cast(campaign_status as {{ dbt.type_string() }}) as campaign_status,
-        cast(start_date as date) as start_date,
-        cast(end_date as date) as end_date,
-        cast(daily_budget as {{ type_money() }}) as daily_budget,
-        cast(currency_code as {{ dbt.type_string() }}) as currency_code,
-        cast(daily_budget_usd as {{ type_money() }}) as daily_budget_usd,
-        cast(created_at as {{ type_timestamp_tz() }}) as created_at,
-        cast(updated_at as {{ type_timestamp_tz() }}) as updated_at
+        {{ generate_surrogate_key(['campaigns.campaign_id']) }} as campaign_key,
+        cast(campaigns.campaign_id as bigint) as campaign_id,
+        cast(campaigns.campaign_name as {{ dbt.type_string() }}) as campaign_name,
+        cast(campaigns.marketing_channel as {{ dbt.type_string() }}) as marketing_channel,
+        cast(campaigns.utm_source as {{ dbt.type_string() }}) as utm_source,
+        cast(campaigns.utm_medium as {{ dbt.type_string() }}) as utm_medium,
+        cast(campaigns.utm_campaign as {{ dbt.type_string() }}) as utm_campaign,
+        cast(campaigns.campaign_status as {{ dbt.type_string() }}) as campaign_status,
+        cast(campaigns.start_date as date) as start_date,
+        cast(campaigns.end_date as date) as end_date,
+        cast(campaigns.daily_budget as {{ type_money() }}) as daily_budget,
+        cast(campaigns.currency_code as {{ dbt.type_string() }}) as currency_code,
+        cast(campaigns.daily_budget * fx_rates.rate_to_usd as {{ type_money() }})
+            as daily_budget_usd,
+        cast(campaigns.created_at as {{ type_timestamp_tz() }}) as created_at,
+        cast(campaigns.updated_at as {{ type_timestamp_tz() }}) as updated_at
     from campaigns
+    left join fx_rates
+        on campaigns.currency_code = fx_rates.currency_code
 
 ),
 

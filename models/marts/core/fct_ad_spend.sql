@@ -18,6 +18,12 @@ campaigns as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
 final as (
 
     select
@@ -31,11 +37,14 @@ final as (
         ad_spend.clicks,
         ad_spend.currency_code,
         ad_spend.spend_amount,
-        ad_spend.spend_amount_usd,
+        cast(ad_spend.spend_amount * fx_rates.rate_to_usd as {{ type_money() }})
+            as spend_amount_usd,
         ad_spend.updated_at
     from ad_spend
     left join campaigns
         on ad_spend.campaign_id = campaigns.campaign_id
+    left join fx_rates
+        on ad_spend.currency_code = fx_rates.currency_code
 
 )
 

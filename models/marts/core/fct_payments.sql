@@ -34,6 +34,12 @@ customers as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
 {% if is_incremental() %}
 
 orders_to_load as (
@@ -73,12 +79,16 @@ with_customer as (
 
     select
         payments_with_order.*,
-        coalesce(customers.customer_key, {{ unknown_member_key() }}) as customer_key
+        coalesce(customers.customer_key, {{ unknown_member_key() }}) as customer_key,
+        cast(payments_with_order.amount * fx_rates.rate_to_usd as {{ type_money() }})
+            as amount_usd
     from payments_with_order
     left join customers
         on
             payments_with_order.customer_id = customers.customer_id
             and {{ valid_at('payments_with_order.ordered_at', 'customers') }}
+    left join fx_rates
+        on payments_with_order.currency_code = fx_rates.currency_code
 
 ),
 

@@ -10,12 +10,6 @@ source as (
 
 ),
 
-fx_rates as (
-
-    select * from {{ ref('stg_reference__fx_rates') }}
-
-),
-
 renamed as (
 
     select
@@ -44,13 +38,9 @@ final as (
         renamed.clicks,
         renamed.spend_amount,
         renamed.currency_code,
-        cast(renamed.spend_amount * fx_rates.rate_to_reporting as {{ type_money() }})
-            as spend_amount_usd,
         renamed.updated_at,
         renamed._loaded_at
     from renamed
-    left join fx_rates
-        on renamed.currency_code = fx_rates.currency_code
 
 )
 

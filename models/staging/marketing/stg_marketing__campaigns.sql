@@ -6,12 +6,6 @@ source as (
 
 ),
 
-fx_rates as (
-
-    select * from {{ ref('stg_reference__fx_rates') }}
-
-),
-
 renamed as (
 
     select
@@ -47,14 +41,10 @@ final as (
         renamed.end_date,
         renamed.daily_budget,
         renamed.currency_code,
-        cast(renamed.daily_budget * fx_rates.rate_to_reporting as {{ type_money() }})
-            as daily_budget_usd,
         renamed.created_at,
         renamed.updated_at,
         renamed._loaded_at
     from renamed
-    left join fx_rates
-        on renamed.currency_code = fx_rates.currency_code
 
 )
 

@@ -1,6 +1,6 @@
 {#
-    Exchange rates from the fx_rates seed, re-based on the reporting currency:
-    amount_in_reporting_currency = amount * rate_to_reporting.
+    Exchange rates to USD from the fx_rates seed: amount_usd = amount * rate_to_usd. The
+    conversion itself happens in the intermediate models and marts that report `*_usd`.
 #}
 with
 
@@ -10,27 +10,12 @@ fx_rates as (
 
 ),
 
-reporting_currency as (
-
-    select rate_to_usd as reporting_rate_to_usd
-    from fx_rates
-    where upper(trim(currency_code)) = '{{ var("reporting_currency") | upper }}'
-
-),
-
 final as (
 
     select
-        {{ clean_upper_code('fx_rates.currency_code') }} as currency_code,
-        cast(fx_rates.rate_to_usd as {{ type_rate() }}) as rate_to_usd,
-        cast(
-            fx_rates.rate_to_usd / reporting_currency.reporting_rate_to_usd
-            as {{ type_rate() }}
-        ) as rate_to_reporting,
-        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }})
-            as reporting_currency_code
+        {{ clean_upper_code('currency_code') }} as currency_code,
+        cast(rate_to_usd as {{ type_rate() }}) as rate_to_usd
     from fx_rates
-    cross join reporting_currency
 
 )
 

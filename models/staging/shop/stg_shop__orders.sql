@@ -6,12 +6,6 @@ source as (
 
 ),
 
-fx_rates as (
-
-    select * from {{ ref('stg_reference__fx_rates') }}
-
-),
-
 renamed as (
 
     select
@@ -46,28 +40,15 @@ final as (
         renamed.order_status,
         renamed.sales_channel,
         renamed.currency_code,
-        fx_rates.rate_to_reporting as fx_rate_to_usd,
         renamed.subtotal_amount,
         renamed.discount_amount,
         renamed.shipping_amount,
         renamed.tax_amount,
         renamed.total_amount,
-        cast(renamed.subtotal_amount * fx_rates.rate_to_reporting as {{ type_money() }})
-            as subtotal_amount_usd,
-        cast(renamed.discount_amount * fx_rates.rate_to_reporting as {{ type_money() }})
-            as discount_amount_usd,
-        cast(renamed.shipping_amount * fx_rates.rate_to_reporting as {{ type_money() }})
-            as shipping_amount_usd,
-        cast(renamed.tax_amount * fx_rates.rate_to_reporting as {{ type_money() }})
-            as tax_amount_usd,
-        cast(renamed.total_amount * fx_rates.rate_to_reporting as {{ type_money() }})
-            as total_amount_usd,
         renamed.created_at,
         renamed.updated_at,
         renamed._loaded_at
     from renamed
-    left join fx_rates
-        on renamed.currency_code = fx_rates.currency_code
 
 )
 

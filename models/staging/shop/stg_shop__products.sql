@@ -54,7 +54,7 @@ final as (
         ranked.category_id,
         ranked.list_price,
         ranked.currency_code,
-        cast(ranked.list_price * fx_rates.rate_to_reporting as {{ type_money() }})
+        cast(ranked.list_price * fx_rates.rate_to_usd as {{ type_money() }})
             as list_price_usd,
         ranked.is_active,
         ranked.created_at,
