@@ -16,6 +16,7 @@ from elt.steps import (
     check_postgres,
     dbt,
     dbt_production_build,
+    postgres_grants_env,
     python,
 )
 from simulator.server import running
@@ -152,6 +153,7 @@ def run(args: argparse.Namespace) -> None:
     os.environ["DBT_TARGET"] = args.target
     if args.target == "postgres":
         check_postgres()
+        os.environ.update(postgres_grants_env())  # dbt's steps run with os.environ
     elt = Run(args)
     sim_dir: Path = args.sim_dir
     if (sim_dir / "state.json").exists():

@@ -40,7 +40,15 @@ from typing import Any
 
 import yaml
 
-from elt.steps import REPO_ROOT, StepFailed, banner, dbt, python, run_step
+from elt.steps import (
+    REPO_ROOT,
+    StepFailed,
+    banner,
+    dbt,
+    postgres_grants_env,
+    python,
+    run_step,
+)
 
 # The catalog production is built under and CI attaches it as (profiles.yml: `prod`, `ci`).
 PROD_CATALOG = "prod"
@@ -238,6 +246,8 @@ def prod_artifacts(args: argparse.Namespace) -> None:
     }
     if args.engine == "duckdb":
         env |= {"DUCKDB_PATH": str(prod_db), "PROD_DUCKDB_PATH": str(prod_db)}
+    else:
+        env |= postgres_grants_env()  # production: the BI role reads the marts
     os.environ.update(env)  # the steps run with os.environ
     run_step(
         f"Generating the simulated shop ({args.preset}, seed {args.seed})",

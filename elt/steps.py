@@ -93,3 +93,16 @@ def check_postgres() -> None:
         raise StepFailed(
             f"cannot connect to Postgres {where}/{os.environ['PGDATABASE']}: {reason}"
         ) from exc
+
+
+def postgres_grants_env() -> dict[str, str]:
+    """BI_READER_ROLE for a production dbt build on Postgres: the BI role gets SELECT on the
+    marts through dbt's `grants` config when it exists (governance.roles.dbt_grants_env)."""
+    from governance.config import GovernanceError
+    from governance.roles import dbt_grants_env
+
+    banner("Grants on the marts")
+    try:
+        return dbt_grants_env()
+    except GovernanceError as exc:
+        raise StepFailed(str(exc)) from exc

@@ -58,6 +58,7 @@ from governance.config import (
     GovernanceError,
 )
 from governance.db import Database, Relation, connect_postgres, duckdb_path, qualified
+from governance.roles import dbt_grants_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 QUARANTINE = "_quarantine"
@@ -331,6 +332,13 @@ def rebuild(target: str, say: Callable[[str], None]) -> bool:
     role = _dbt_role(target)
     if role:
         env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c role={role}".strip()
+    if target == "postgres":
+        # the rebuilt marts grant SELECT to the BI role, like the production build's
+        try:
+            env |= dbt_grants_env(say)
+        except GovernanceError as exc:
+            say(f"not rebuilt: {exc}")
+            return False
     dbt = str(Path(sys.executable).with_name("dbt"))
     say(f"==> dbt build --full-refresh on {target}" + (f" as {role}" if role else ""))
     env.setdefault("DBT_PROFILES_DIR", str(REPO_ROOT))

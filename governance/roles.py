@@ -18,6 +18,7 @@ to the server as SCRAM verifiers computed on the client, never in clear text.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from psycopg2 import sql
@@ -30,6 +31,7 @@ from governance.config import (
     MARTS_SCHEMA,
     RAW_DATASETS,
     RAW_SCHEMAS,
+    ROLE_ENV,
     SUPPRESSIONS,
     GovernanceError,
     Role,
@@ -185,3 +187,32 @@ def _grant_read(s: _Session, schema: str, reader: str, owner: str) -> None:
             "alter default privileges for role {} in schema {} grant select on tables to {}"
         ).format(sql.Identifier(owner), schema_id, reader_id)
     )
+
+
+def dbt_grants_env(say: Callable[[str], None] = print) -> dict[str, str]:
+    """BI_READER_ROLE for a production dbt build on Postgres (the PG* database).
+
+    dbt grants SELECT on every mart to BI_READER_ROLE when it is set (dbt_project.yml,
+    dbt's own `grants` config) and to nobody when it is unset, and a grant to a role that does
+    not exist fails the build. So: set to a role that does not exist, stop here in one line;
+    unset, name the role `make roles` creates (`bi_reader`) when it exists on the server, else
+    grant nothing (a Postgres without `make roles`). Returns the variables to add for dbt."""
+    reader = roles()["bi_reader"]
+    explicit = bool(os.environ.get(ROLE_ENV["bi_reader"][0]))
+    conn = connect_postgres()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select 1 from pg_roles where rolname = %s", (reader.name,))
+            exists = cur.fetchone() is not None
+    finally:
+        conn.close()
+    if explicit and not exists:
+        raise GovernanceError(
+            f"BI_READER_ROLE={reader.name}: no such role on this server (dbt grants it SELECT on "
+            "the marts); create it with `make roles`, or unset BI_READER_ROLE to grant nothing"
+        )
+    if exists:
+        say(f"    dbt grants SELECT on the marts to {reader.name} (BI_READER_ROLE)")
+        return {"BI_READER_ROLE": reader.name}
+    say(f"    no role {reader.name} on this server (`make roles`): dbt grants nothing on the marts")
+    return {}

@@ -227,6 +227,20 @@ def test_dbt_grants_and_indexes_are_applied(governed: Governed) -> None:
     assert any("fct_order_items" in d and "(product_key)" in d for d in indexes)
 
 
+def test_a_bi_role_that_does_not_exist_stops_the_run_before_it_starts(
+    governed: Governed,
+) -> None:
+    """dbt's stock grants fail on a missing grantee: the runner says so in one line first."""
+    run = run_command(
+        [sys.executable, "-m", "elt", "run", "--target", "postgres", "--days", "0"],
+        {**governed.admin.env, "BI_READER_ROLE": "gov_no_such_reader"},
+        check=False,
+    )
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "BI_READER_ROLE=gov_no_such_reader: no such role on this server" in run.stdout
+    assert "Ingesting" not in run.stdout and "dbt build" not in run.stdout, run.stdout
+
+
 def test_loader_cannot_touch_the_models(governed: Governed) -> None:
     with cursor(governed.connect("loader")) as cur:
         assert _denied(cur, "create table marts.loader_scratch (x int)")

@@ -63,18 +63,21 @@ def test_roles_then_run_then_bi_reader_reads_only_the_marts(
     assert f"role {names['bi_reader']} (bi_reader): LOGIN" in roles.stdout, roles.stdout
 
     # `make run TARGET=postgres` (the Makefile's command line, smallest scale, no extra day);
-    # SIM_DIR, dbt's target/log dirs and dlt's pipelines dir all point under tmp_path
+    # SIM_DIR, dbt's target/log dirs and dlt's pipelines dir all point under tmp_path.
+    # BI_READER_ROLE not exported (empty = unset): the runner finds the role `make roles` made
+    # and has dbt grant it SELECT on the marts (the admin's tables get no default privileges)
     run = run_command(
         [
             sys.executable,
             *("-m", "elt", "run", "--target", "postgres"),
             *("--preset", "tiny", "--seed", "11", "--days", "0"),
         ],
-        env,
+        {**env, "BI_READER_ROLE": ""},
         check=False,
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
     assert f"Warehouse (Postgres): 127.0.0.1/{DATABASE}" in run.stdout
+    assert f"dbt grants SELECT on the marts to {names['bi_reader']}" in run.stdout, run.stdout
 
     relations = _relations(postgres_server, ("marts", *FORBIDDEN))
     marts = relations["marts"]

@@ -71,6 +71,9 @@ class Warehouse:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "INGEST_PIPELINES_DIR": str(self.root / "pipelines"),
             "SIM_DIR": str(self.sim_dir),
+            # dbt grants SELECT on the marts to BI_READER_ROLE when set (dbt_project.yml): none
+            # unless a test sets it, whatever the developer's shell exports
+            "BI_READER_ROLE": "",
         }
 
     # --- the ELT steps ---------------------------------------------------------------------
