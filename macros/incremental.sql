@@ -27,11 +27,12 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The filter of the source rows to re-read, for rows carrying last_loaded_at and
-    last_updated_at (see above). -#}
-{% macro incremental_changed_rows_filter(loaded_at='last_loaded_at', updated_at='last_updated_at') -%}
+{#- The newest value of `column` already in the incremental model being built (default: the
+    load time its rows carry), or 1900 when the table is empty: rows loaded at or after it are
+    the delta (docs/incremental.md). Only call inside `{% if is_incremental() %}`. -#}
+{% macro incremental_watermark(column='last_loaded_at') -%}
     (
-        {{ loaded_at }} >= {{ incremental_lookback_cutoff('last_loaded_at', 0) }}
-        or {{ updated_at }} >= {{ incremental_lookback_cutoff('last_updated_at') }}
+        select coalesce(max({{ column }}), cast('1900-01-01 00:00:00+00' as {{ type_timestamp_tz() }}))
+        from {{ this }}
     )
 {%- endmacro %}

@@ -6,18 +6,36 @@ with
 
 orders as (
 
-    select * from {{ ref('int_orders_enriched') }}
+    select * from {{ ref('stg_shop__orders') }}
+
+),
+
+order_items as (
+
+    select * from {{ ref('stg_shop__order_items') }}
+
+),
+
+line_totals as (
+
+    select
+        order_id,
+        sum(net_line_amount) as lines_subtotal_amount
+    from order_items
+    group by order_id
 
 ),
 
 mismatches as (
 
     select
-        order_id,
-        subtotal_amount,
-        lines_subtotal_amount
+        orders.order_id,
+        orders.subtotal_amount,
+        line_totals.lines_subtotal_amount
     from orders
-    where line_count > 0 and subtotal_amount != lines_subtotal_amount
+    inner join line_totals
+        on orders.order_id = line_totals.order_id
+    where orders.subtotal_amount != line_totals.lines_subtotal_amount
 
 )
 

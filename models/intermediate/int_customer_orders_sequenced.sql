@@ -2,7 +2,19 @@
     One row per order, placed in its customer's order history: sequence number, the previous
     order, days since it (between UTC order dates) and the customer's running net revenue.
     Every order counts in the sequence (whatever its status); spend counts only revenue.
+
+    Incremental by changed key (docs/incremental.md): rebuilds every order of the customers
+    with an order int_orders_enriched rebuilt since this table's newest `last_loaded_at`.
 #}
+{{
+    config(
+        materialized='incremental',
+        unique_key='order_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 orders as (
@@ -11,6 +23,29 @@ orders as (
 
 ),
 
+{% if is_incremental() %}
+
+orders_to_sequence as (
+
+    select * from orders
+    where customer_id in (
+        select changed.customer_id
+        from orders as changed
+        where changed.last_loaded_at >= {{ incremental_watermark() }}
+    )
+
+),
+
+{% else %}
+
+orders_to_sequence as (
+
+    select * from orders
+
+),
+
+{% endif %}
+
 sequenced as (
 
     select
@@ -18,6 +53,7 @@ sequenced as (
         customer_id,
         ordered_at,
         order_date,
+        last_loaded_at,
         row_number() over (
             partition by customer_id
             order by ordered_at, order_id
@@ -40,7 +76,7 @@ sequenced as (
             order by ordered_at, order_id
             rows between unbounded preceding and current row
         ) as cumulative_revenue_orders
-    from orders
+    from orders_to_sequence
 
 ),
 
@@ -57,7 +93,8 @@ final as (
             {{ dbt.datediff('previous_order_date', 'order_date', 'day') }} as integer  -- noqa: LT05
         ) as days_since_previous_order,
         cast(cumulative_net_revenue_usd as {{ type_money() }}) as cumulative_net_revenue_usd,
-        cast(cumulative_revenue_orders as integer) as cumulative_revenue_orders
+        cast(cumulative_revenue_orders as integer) as cumulative_revenue_orders,
+        last_loaded_at
     from sequenced
 
 )

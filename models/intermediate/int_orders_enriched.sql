@@ -4,7 +4,19 @@
     revenue = subtotal_amount - discount_amount (order currency) for orders whose current
     status is paid, shipped or delivered; pending, cancelled and returned orders carry none.
     Amounts in USD (`*_usd`) at the order currency's rate (`stg_reference__fx_rates`).
+
+    Incremental by changed key (docs/incremental.md): a run rebuilds the orders whose header,
+    lines or payments were loaded since the newest `last_loaded_at` already in the table.
 #}
+{{
+    config(
+        materialized='incremental',
+        unique_key='order_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 orders as (
@@ -31,6 +43,38 @@ fx_rates as (
 
 ),
 
+{% if is_incremental() %}
+
+changed_orders as (
+
+    select order_id from orders
+    where _loaded_at >= {{ incremental_watermark('last_loaded_at') }}
+    union
+    select order_id from order_items
+    where _loaded_at >= {{ incremental_watermark('last_loaded_at') }}
+    union
+    select order_id from payments
+    where _loaded_at >= {{ incremental_watermark('last_loaded_at') }}
+
+),
+
+orders_to_build as (
+
+    select * from orders
+    where order_id in (select changed_orders.order_id from changed_orders)
+
+),
+
+{% else %}
+
+orders_to_build as (
+
+    select * from orders
+
+),
+
+{% endif %}
+
 order_line_totals as (
 
     select
@@ -43,6 +87,7 @@ order_line_totals as (
         max(updated_at) as lines_updated_at,
         max(_loaded_at) as lines_loaded_at
     from order_items
+    where order_id in (select orders_to_build.order_id from orders_to_build)
     group by order_id
 
 ),
@@ -61,6 +106,7 @@ order_payment_totals as (
         max(updated_at) as payments_updated_at,
         max(_loaded_at) as payments_loaded_at
     from payments
+    where order_id in (select orders_to_build.order_id from orders_to_build)
     group by order_id
 
 ),
@@ -68,7 +114,7 @@ order_payment_totals as (
 joined as (
 
     select
-        orders.*,
+        orders_to_build.*,
         fx_rates.rate_to_usd as fx_rate_to_usd,
         coalesce(order_line_totals.line_count, 0) as line_count,
         coalesce(order_line_totals.units, 0) as units,
@@ -78,24 +124,24 @@ joined as (
         coalesce(order_payment_totals.refunded_amount, 0) as refunded_amount,
         coalesce(order_payment_totals.failed_amount, 0) as failed_amount,
         coalesce(order_payment_totals.authorized_amount, 0) as authorized_amount,
-        orders.order_status in ('paid', 'shipped', 'delivered') as is_revenue,
+        orders_to_build.order_status in ('paid', 'shipped', 'delivered') as is_revenue,
         greatest(
-            orders.updated_at,
-            coalesce(order_line_totals.lines_updated_at, orders.updated_at),
-            coalesce(order_payment_totals.payments_updated_at, orders.updated_at)
+            orders_to_build.updated_at,
+            coalesce(order_line_totals.lines_updated_at, orders_to_build.updated_at),
+            coalesce(order_payment_totals.payments_updated_at, orders_to_build.updated_at)
         ) as last_updated_at,
         greatest(
-            orders._loaded_at,
-            coalesce(order_line_totals.lines_loaded_at, orders._loaded_at),
-            coalesce(order_payment_totals.payments_loaded_at, orders._loaded_at)
+            orders_to_build._loaded_at,
+            coalesce(order_line_totals.lines_loaded_at, orders_to_build._loaded_at),
+            coalesce(order_payment_totals.payments_loaded_at, orders_to_build._loaded_at)
         ) as last_loaded_at
-    from orders
+    from orders_to_build
     left join order_line_totals
-        on orders.order_id = order_line_totals.order_id
+        on orders_to_build.order_id = order_line_totals.order_id
     left join order_payment_totals
-        on orders.order_id = order_payment_totals.order_id
+        on orders_to_build.order_id = order_payment_totals.order_id
     left join fx_rates
-        on orders.currency_code = fx_rates.currency_code
+        on orders_to_build.currency_code = fx_rates.currency_code
 
 ),
 

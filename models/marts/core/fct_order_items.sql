@@ -7,8 +7,8 @@
     (rounded to cents, the rounding remainder on the order's last line), so line revenue sums
     exactly to the order's revenue. Revenue follows the order's status (see `revenue`).
 
-    Incremental (delete+insert on order_item_id): re-reads the lines of every order whose
-    header, lines or payments changed within the lookback window.
+    Incremental by changed key (docs/incremental.md): rebuilds the lines of the orders
+    int_orders_enriched rebuilt since this table's newest `last_loaded_at`.
 #}
 {{
     config(
@@ -51,7 +51,7 @@ orders_to_load as (
 
     select *
     from orders
-    where {{ incremental_changed_rows_filter() }}
+    where last_loaded_at >= {{ incremental_watermark() }}
 
 ),
 

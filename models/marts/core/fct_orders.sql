@@ -2,10 +2,9 @@
     Grain: one row per order (order_id), with its current status, amounts, payments, revenue
     and the customer version valid when it was placed.
 
-    Incremental (delete+insert on order_id). A run re-reads every order of every customer who
-    has an order whose header, lines or payments were loaded or updated within the lookback
-    window (var incremental_lookback_days) before the newest data already in the table; whole
-    customers are re-read because the sequence columns depend on the customer's other orders.
+    Incremental by changed key (docs/incremental.md): rebuilds every order of the customers
+    with an order int_orders_enriched rebuilt since this table's newest `last_loaded_at`
+    (whole customers: the sequence columns depend on the customer's other orders).
 #}
 {{
     config(
@@ -44,7 +43,7 @@ changed_orders as (
         order_id,
         customer_id
     from orders
-    where {{ incremental_changed_rows_filter() }}
+    where last_loaded_at >= {{ incremental_watermark() }}
 
 ),
 

@@ -2,8 +2,8 @@
     Grain: one row per payment (payment_id) with its current status. customer_key is the
     customer version valid when the paid order was placed (as in fct_orders).
 
-    Incremental (delete+insert on payment_id): re-reads the payments of every order whose
-    header, lines or payments changed within the lookback window.
+    Incremental by changed key (docs/incremental.md): rebuilds the payments of the orders
+    int_orders_enriched rebuilt since this table's newest `last_loaded_at`.
 #}
 {{
     config(
@@ -46,7 +46,7 @@ orders_to_load as (
 
     select *
     from orders
-    where {{ incremental_changed_rows_filter() }}
+    where last_loaded_at >= {{ incremental_watermark() }}
 
 ),
 

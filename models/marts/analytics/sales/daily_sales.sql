@@ -65,7 +65,7 @@ days_to_load as (
 
     select distinct order_date
     from all_orders
-    where last_loaded_at >= {{ incremental_lookback_cutoff('last_loaded_at', 0) }}
+    where last_loaded_at >= {{ incremental_watermark() }}
 
     union
 
