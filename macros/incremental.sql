@@ -28,11 +28,16 @@
 {%- endmacro %}
 
 {#- The newest value of `column` already in the incremental model being built (default: the
-    load time its rows carry), or 1900 when the table is empty: rows loaded at or after it are
-    the delta (docs/incremental.md). Only call inside `{% if is_incremental() %}`. -#}
+    load time its rows carry), as a timestamp literal (1900 when the table is empty): the rows
+    loaded at or after it are the delta (docs/incremental.md). A literal, read before the model
+    runs, rather than a subquery, so the engines prune the raw tables' storage blocks by it.
+    Only call inside `{% if is_incremental() %}`. -#}
 {% macro incremental_watermark(column='last_loaded_at') -%}
-    (
-        select coalesce(max({{ column }}), cast('1900-01-01 00:00:00+00' as {{ type_timestamp_tz() }}))
-        from {{ this }}
-    )
+    {%- set newest = none -%}
+    {%- if execute -%}
+        {%- set found = run_query(
+            'select cast(max(' ~ column ~ ') as ' ~ dbt.type_string() ~ ') from ' ~ this) -%}
+        {%- set newest = found.columns[0].values()[0] -%}
+    {%- endif -%}
+    cast('{{ newest if newest is not none else "1900-01-01 00:00:00+00" }}' as {{ type_timestamp_tz() }})
 {%- endmacro %}

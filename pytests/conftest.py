@@ -21,6 +21,8 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 # Days advanced after the initial load of the shared warehouses.
 HISTORY_DAYS = 2
+# Fixtures parametrised by engine ("duckdb" / "postgres") that use that engine's shared warehouse.
+ENGINE_FIXTURES = ("history", "warehouse_clone")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -29,9 +31,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     (and its warehouse), and the shared DuckDB warehouse."""
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
-        if "postgres_server" in fixtures:
+        # fixtures parametrised by engine (`history`, `warehouse_clone`) pick theirs at run time
+        engines = {
+            value
+            for name, value in getattr(getattr(item, "callspec", None), "params", {}).items()
+            if name in ENGINE_FIXTURES
+        }
+        if "postgres_server" in fixtures or "postgres" in engines:
             item.add_marker(pytest.mark.xdist_group("postgres"))
-        elif "duckdb_history" in fixtures:
+        elif "duckdb_history" in fixtures or "duckdb" in engines:
             item.add_marker(pytest.mark.xdist_group("duckdb_history"))
 
 
@@ -73,3 +81,13 @@ def postgres_history(
 def duckdb_clone(duckdb_history: Warehouse, tmp_path: Path) -> Warehouse:
     """A private copy of the shared DuckDB warehouse (file, world, dlt state) to change freely."""
     return duckdb_history.clone(tmp_path / "clone")
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse_clone(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
+    """A private copy of each engine's shared warehouse (database, world, dlt state)."""
+    if request.param == "postgres":
+        request.applymarker(pytest.mark.postgres)
+        server = request.getfixturevalue("postgres_server")
+        return request.getfixturevalue("postgres_history").clone(tmp_path / "clone", server)
+    return request.getfixturevalue("duckdb_history").clone(tmp_path / "clone")

@@ -70,13 +70,15 @@ class PostgresServer:
         params.update(overrides)
         return psycopg2.connect(**params)
 
-    def create_database(self, name: str) -> None:
+    def create_database(self, name: str, template: str | None = None) -> None:
+        """Create database `name` (empty, or a copy of database `template`) if missing."""
         conn = self.connect(dbname="postgres")
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("select 1 from pg_database where datname = %s", (name,))
             if cur.fetchone() is None:
-                cur.execute(f'create database "{name}"')
+                copy = f' template "{template}"' if template else ""
+                cur.execute(f'create database "{name}"{copy}')
         conn.close()
 
     def _ctl(self, *args: str) -> None:

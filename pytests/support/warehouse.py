@@ -151,14 +151,32 @@ class Warehouse:
             cur.execute(sql, params or None)
             return cur.fetchall()
 
+    def execute(self, sql: str) -> None:
+        """Run one statement that changes the warehouse (tests planting data), committed."""
+        if self.target == "duckdb":
+            with duckdb.connect(self.connection_env["DUCKDB_PATH"]) as con:
+                con.execute(sql)
+            return
+        with closing(psycopg2.connect(**_libpq(self.connection_env))) as con:
+            with con.cursor() as cur:
+                cur.execute(sql)
+            con.commit()
+
     def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         return self.query(sql, params)[0][0]
 
-    def clone(self, root: Path) -> Warehouse:
-        """A DuckDB warehouse copied with its world and dlt state, independent of this one."""
-        assert self.target == "duckdb", "only DuckDB warehouses are cloned by copying files"
+    def clone(self, root: Path, pg=None) -> Warehouse:
+        """A copy of this warehouse with its world and dlt state, independent of this one: the
+        DuckDB file is copied; a Postgres database is copied inside the server `pg` (a
+        database created from it as template: nobody may be connected to it meanwhile)."""
         shutil.copytree(self.root, root, ignore=shutil.ignore_patterns("dbt-target", "dbt-logs"))
-        return duckdb_warehouse(root, preset=self.preset, seed=self.seed)
+        if self.target == "duckdb":
+            return duckdb_warehouse(root, preset=self.preset, seed=self.seed)
+        database = f"clone_{root.name}_{os.getpid()}".replace("-", "_").lower()
+        pg.create_database(database, template=self.connection_env["PGDATABASE"])
+        return Warehouse(
+            "postgres", root, {**pg.env, "PGDATABASE": database}, preset=self.preset, seed=self.seed
+        )
 
 
 def _libpq(env: dict[str, str]) -> dict[str, str]:

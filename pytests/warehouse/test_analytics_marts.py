@@ -29,9 +29,7 @@ ANALYTICS_MARTS = (
 
 
 def _fx_rates(wh) -> dict[str, Decimal]:
-    return dict(
-        wh.query("select currency_code, rate_to_usd from staging.stg_reference__fx_rates")
-    )
+    return dict(wh.query("select currency_code, rate_to_usd from staging.stg_reference__fx_rates"))
 
 
 def test_daily_sales_revenue_per_day_and_currency_matches_truth(history) -> None:
