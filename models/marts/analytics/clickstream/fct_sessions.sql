@@ -14,6 +14,7 @@
         batch_size='day',
         lookback=3,
         begin='2024-01-01',
+        concurrent_batches=false,
         on_schema_change='fail',
     )
 }}
