@@ -85,17 +85,13 @@ def dbt_production_build(*args: str) -> list[str]:
 
 
 # The microbatch models (day batches; docs/incremental.md, "Clickstream and ad spend") and their
-# event-time column, and the raw tables whose event times bound the window. dbt's default
+# event-time column, and the raw tables whose event times bound the window (add a model and
+# its raw table here when it becomes microbatch). dbt's default
 # window ends at the wall clock; the simulated world's clock is not it, and a real warehouse
 # whose loads stopped for a while must catch up, so the window comes from the data.
-MICROBATCH_TABLES = {
-    "marts.fct_sessions": "session_start_at",
-    "marts.conversion_funnel": "session_start_date",
-    "marts.fct_ad_spend": "spend_date",
-}
-RAW_EVENT_TIMES = {"raw_web.events": "occurred_at", "raw_marketing.ad_spend": '"date"'}
-# Days re-built before the newest day already built: events arrive at most 3 days late (a late
-# event's session may start the day before it) and ad spend restates the last 3 days.
+MICROBATCH_TABLES = {"marts.fct_ad_spend": "spend_date"}
+RAW_EVENT_TIMES = {"raw_marketing.ad_spend": '"date"'}
+# Days re-built before the newest day already built: ad spend restates the last 3 days.
 MICROBATCH_LOOKBACK_DAYS = 3
 
 Query = Callable[[str], Sequence[tuple]]
@@ -126,7 +122,7 @@ def _dates(query: Query, table: str, column: str) -> tuple[date | None, date | N
 
 def event_time_window(query: Query, full_refresh: bool = False) -> tuple[date, date] | None:
     """[start, end) of the days the microbatch models rebuild, from the warehouse's data:
-      * end: the day after the newest event time in raw (events, ad spend);
+      * end: the day after the newest event time in raw (RAW_EVENT_TIMES);
       * start: MICROBATCH_LOOKBACK_DAYS before the oldest "newest day" of the microbatch
         tables (like dbt's lookback, but from the data's clock, so missed builds catch up);
         the earliest event time in raw when one of them is missing or empty, or on a

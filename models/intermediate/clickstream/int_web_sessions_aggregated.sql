@@ -8,7 +8,6 @@
     Incremental, delete+insert on session_id: a run re-aggregates the sessions of the visitors
     int_web_events_sessionized re-sessionised (events loaded at or after the newest
     last_loaded_at here); the post-hook drops inferred sessions that late events dissolved.
-    event_time session_start_at lets the microbatch fct_sessions read one day of it per batch.
     docs/incremental.md ("Clickstream and ad spend").
 #}
 {{
@@ -16,7 +15,6 @@
         materialized='incremental',
         unique_key='session_id',
         incremental_strategy='delete+insert',
-        event_time='session_start_at',
         on_schema_change='fail',
         post_hook=[
             "delete from {{ this }} where session_id like 'inferred-%' and session_id not in ("

@@ -4,31 +4,74 @@
     or a later one, so the stages never increase), with step and overall conversion rates
     (NULL when the stage before has no session). See the `conversion_funnel` doc block.
 
-    Microbatch by day (event_time session_start_date, batch_size day, lookback 3), the same
-    days as fct_sessions, whose ref dbt filters to the batch by its event_time
-    (session_start_at): a day's rows come from that day's sessions only. docs/incremental.md
+    Incremental, delete+insert by whole session start days, from the earliest day the latest
+    load touched (minus one) or var('incremental_lookback_days') days back; not microbatch:
+    dbt-postgres' microbatch merges and would keep dissolved sessions. docs/incremental.md
     ("Clickstream and ad spend").
 #}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='microbatch',
-        event_time='session_start_date',
-        batch_size='day',
-        lookback=3,
-        begin='2024-01-01',
-        concurrent_batches=false,
+        unique_key='session_start_date',
+        incremental_strategy='delete+insert',
         on_schema_change='fail',
     )
 }}
 
 with
 
-sessions as (
+all_sessions as (
 
     select * from {{ ref('fct_sessions') }}
 
 ),
+
+{% if is_incremental() %}
+
+rebuild_window as (
+
+    select
+        cast({{ dbt.dateadd('day', -1, 'min(session_start_date)') }} as date) as touched_from,
+        (
+            select
+                cast(
+                    {{ dbt.dateadd(
+                        'day',
+                        -1 * (var('incremental_lookback_days', 3) | int),
+                        'max(existing.session_start_date)'
+                    ) }}
+                    as date
+                )
+            from {{ this }} as existing
+        ) as lookback_from
+    from all_sessions
+    where last_loaded_at >= {{ incremental_lookback_cutoff('last_loaded_at', 0) }}
+
+),
+
+sessions as (
+
+    select all_sessions.*
+    from all_sessions
+    cross join rebuild_window
+    where
+        all_sessions.session_start_date >= coalesce(
+            least(rebuild_window.touched_from, rebuild_window.lookback_from),
+            rebuild_window.touched_from,
+            rebuild_window.lookback_from
+        )
+
+),
+
+{% else %}
+
+sessions as (
+
+    select * from all_sessions
+
+),
+
+{% endif %}
 
 daily as (
 

@@ -1,27 +1,23 @@
 {#
     Grain: one row per web session (session_id; see the `session` doc block).
 
-    Microbatch by session start day (event_time session_start_at, batch_size day, lookback 3):
-    each batch replaces one UTC day with the sessions of int_web_sessions_aggregated that start
-    on it (dbt filters that ref by its event_time). Why a window of days is enough, and how
-    the production runner supplies it: docs/incremental.md ("Clickstream and ad spend").
+    Incremental, delete+insert by whole session start days, from the earliest day the latest
+    load touched (minus one) or var('incremental_lookback_days') days back; not microbatch:
+    dbt-postgres' microbatch merges and would keep dissolved sessions. docs/incremental.md
+    ("Clickstream and ad spend").
 #}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='microbatch',
-        event_time='session_start_at',
-        batch_size='day',
-        lookback=3,
-        begin='2024-01-01',
-        concurrent_batches=false,
+        unique_key='session_start_date',
+        incremental_strategy='delete+insert',
         on_schema_change='fail',
     )
 }}
 
 with
 
-sessions_to_load as (
+sessions as (
 
     select * from {{ ref('int_web_sessions_aggregated') }}
 
@@ -32,6 +28,60 @@ campaigns as (
     select * from {{ ref('dim_campaigns') }}
 
 ),
+
+{% if is_incremental() %}
+
+touched_sessions as (
+
+    select session_start_date
+    from sessions
+    where last_loaded_at >= {{ incremental_lookback_cutoff('last_loaded_at', 0) }}
+
+),
+
+rebuild_window as (
+
+    select
+        cast({{ dbt.dateadd('day', -1, 'min(session_start_date)') }} as date) as touched_from,
+        (
+            select
+                cast(
+                    {{ dbt.dateadd(
+                        'day',
+                        -1 * (var('incremental_lookback_days', 3) | int),
+                        'max(session_start_date)'
+                    ) }}
+                    as date
+                )
+            from {{ this }}
+        ) as lookback_from
+    from touched_sessions
+
+),
+
+sessions_to_load as (
+
+    select sessions.*
+    from sessions
+    cross join rebuild_window
+    where
+        sessions.session_start_date >= coalesce(
+            least(rebuild_window.touched_from, rebuild_window.lookback_from),
+            rebuild_window.touched_from,
+            rebuild_window.lookback_from
+        )
+
+),
+
+{% else %}
+
+sessions_to_load as (
+
+    select * from sessions
+
+),
+
+{% endif %}
 
 final as (
 
