@@ -6,9 +6,12 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import psycopg2
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -73,8 +76,97 @@ def production_build_args(*args: str, now: datetime | None = None) -> list[str]:
 
 
 def dbt_production_build(*args: str) -> list[str]:
-    """`dbt build` as the daily production run executes it (see production_build_args)."""
-    return dbt("build", *production_build_args(*args))
+    """`dbt build` as the daily production run executes it (see production_build_args), with
+    the microbatch models' event-time window read from the warehouse (event_time_window_args).
+    Call it after ingestion: the window comes from the data just loaded."""
+    target = args[args.index("--target") + 1] if "--target" in args else None
+    window = event_time_window_args(warehouse_query(target), "--full-refresh" in args)
+    return dbt("build", *production_build_args(*args), *window)
+
+
+# The microbatch models (day batches; docs/incremental.md, "Clickstream and ad spend") and their
+# event-time column, and the raw tables whose event times bound the window (add a model and
+# its raw table here when it becomes microbatch). dbt's default
+# window ends at the wall clock; the simulated world's clock is not it, and a real warehouse
+# whose loads stopped for a while must catch up, so the window comes from the data.
+MICROBATCH_TABLES = {"marts.fct_ad_spend": "spend_date"}
+RAW_EVENT_TIMES = {"raw_marketing.ad_spend": '"date"'}
+# Days re-built before the newest day already built: ad spend restates the last 3 days.
+MICROBATCH_LOOKBACK_DAYS = 3
+
+Query = Callable[[str], Sequence[tuple]]
+
+
+def _utc_date(value: object) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo else value).date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _dates(query: Query, table: str, column: str) -> tuple[date | None, date | None]:
+    """(earliest, newest) UTC date of `column` in `table`, (None, None) if empty or missing."""
+    schema, name = table.split(".")
+    exists = query(
+        "select count(*) from information_schema.tables"  # noqa: S608 (fixed names)
+        f" where table_schema = '{schema}' and table_name = '{name}'"
+    )[0][0]
+    if not exists:
+        return None, None
+    low, high = query(f"select min({column}), max({column}) from {table}")[0]  # noqa: S608
+    return _utc_date(low), _utc_date(high)
+
+
+def event_time_window(query: Query, full_refresh: bool = False) -> tuple[date, date] | None:
+    """[start, end) of the days the microbatch models rebuild, from the warehouse's data:
+      * end: the day after the newest event time in raw (RAW_EVENT_TIMES);
+      * start: MICROBATCH_LOOKBACK_DAYS before the oldest "newest day" of the microbatch
+        tables (like dbt's lookback, but from the data's clock, so missed builds catch up);
+        the earliest event time in raw when one of them is missing or empty, or on a
+        --full-refresh (the whole history).
+    None when raw holds no events yet (then dbt's defaults apply)."""
+    raw = [_dates(query, table, column) for table, column in RAW_EVENT_TIMES.items()]
+    newest = [high for _, high in raw if high is not None]
+    if not newest:
+        return None
+    earliest = min(low for low, _ in raw if low is not None)
+    built = [_dates(query, table, column)[1] for table, column in MICROBATCH_TABLES.items()]
+    if full_refresh or None in built:
+        start = earliest
+    else:
+        start = max(earliest, min(built) - timedelta(days=MICROBATCH_LOOKBACK_DAYS))
+    return start, max(newest) + timedelta(days=1)
+
+
+def event_time_window_args(query: Query, full_refresh: bool = False) -> list[str]:
+    """`--event-time-start/--event-time-end` for event_time_window, or [] without one."""
+    window = event_time_window(query, full_refresh)
+    if window is None:
+        return []
+    start, end = window
+    return ["--event-time-start", start.isoformat(), "--event-time-end", end.isoformat()]
+
+
+def warehouse_query(target: str | None = None) -> Query:
+    """A read-only query function on the warehouse of `target` (default: $DBT_TARGET), from
+    the same environment the dbt profile reads (DUCKDB_PATH, PG*)."""
+    target = target or os.environ.get("DBT_TARGET", "duckdb")
+
+    def query(sql: str) -> Sequence[tuple]:
+        if target == "postgres":
+            with closing(psycopg2.connect(connect_timeout=10)) as con, con.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall()
+        path = os.environ.get("DUCKDB_PATH", str(REPO_ROOT / "warehouse.duckdb"))
+        if not Path(path).exists():
+            return [(0,)]
+        with duckdb.connect(path, read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    return query
 
 
 def check_postgres() -> None:

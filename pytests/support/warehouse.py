@@ -22,6 +22,7 @@ import duckdb
 import psycopg2
 
 import simulator
+from elt import steps
 from simulator import server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -132,7 +133,15 @@ class Warehouse:
         return result
 
     def build(self, *args: str, expect_warnings: Collection[str] = ()):
-        return self.dbt("build", *args, expect_warnings=expect_warnings)
+        """`dbt build` with the microbatch models' event-time window read from the data, as
+        the production build passes it (elt/steps.py, event_time_window_args), unless `args`
+        bring their own."""
+        window = (
+            []
+            if "--event-time-start" in args
+            else steps.event_time_window_args(self.query, "--full-refresh" in args)
+        )
+        return self.dbt("build", *args, *window, expect_warnings=expect_warnings)
 
     def cycle(self) -> None:
         """Ingest what is new, then `dbt build`."""

@@ -11,12 +11,10 @@
     Portable: no `ignore nulls` (Postgres lacks it); the nearest sourced events are found with
     running counts that group each run of events behind the sourced event that opens it.
 
-    Incremental (a table: every clickstream mart and its tests read it, so the sessionisation
-    runs once per build). Sessions never span visitors (visitor_key below), so a run
-    re-sessionises every event of each visitor that has an event loaded at or after the newest
-    load already in the table, and delete+insert on event_id replaces them: late events that
-    join, split or re-assign a visitor's sessions are handled, and the result equals a full
-    refresh. Events are never removed from the source (staging keeps the first delivery).
+    Incremental, delete+insert on event_id by changed visitor: a run re-sessionises every
+    event of each visitor with an event loaded at or after the newest `_loaded_at` in the
+    table (that filter reaches raw_web.events). docs/incremental.md ("Clickstream and ad
+    spend").
 #}
 {{
     config(

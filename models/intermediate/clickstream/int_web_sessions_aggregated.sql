@@ -5,12 +5,10 @@
     event in practice). The channel is the matching campaign's channel when utm_campaign is a
     known campaign, else derived from utm_medium, and 'direct' without utm fields.
 
-    Incremental (a table read by fct_sessions, the attribution and their tests). A run
-    re-aggregates every session holding an event of a visitor that has an event loaded at or
-    after the newest load already in the table (int_web_events_sessionized re-sessionises
-    exactly those visitors), delete+insert on session_id. An inferred session can vanish when
-    late events re-assign its events ('inferred-' ids only: a source session id stays as long
-    as its events do); the post-hook deletes those, so a run equals a full refresh.
+    Incremental, delete+insert on session_id: a run re-aggregates the sessions of the visitors
+    int_web_events_sessionized re-sessionised (events loaded at or after the newest
+    last_loaded_at here); the post-hook drops inferred sessions that late events dissolved.
+    docs/incremental.md ("Clickstream and ad spend").
 #}
 {{
     config(

@@ -1,9 +1,27 @@
 {#
     Grain: one row per spend date x campaign (ad_spend_id = hash(spend_date, campaign_id)).
     Spend on a campaign unknown to the campaigns API points at the unknown campaign ('-1').
-    Rebuilt in full on every run (small: days x campaigns), which also absorbs the API's
-    restatement of the last 3 days.
+    Microbatch by spend date (event_time spend_date, batch_size day, lookback 3): each batch
+    replaces one day with that day's rows of stg_marketing__ad_spend (dbt filters the ref by
+    its event_time), so the API's restatement of the last 3 days is re-read by the window.
+    dbt-duckdb's microbatch deletes and inserts the batch's day (no unique_key allowed);
+    dbt-postgres' merges on unique_key ad_spend_id (required there; rows never vanish).
+    docs/incremental.md ("Clickstream and ad spend").
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='microbatch',
+        event_time='spend_date',
+        unique_key=('ad_spend_id' if target.type == 'postgres' else none),
+        batch_size='day',
+        lookback=3,
+        begin='2024-01-01',
+        concurrent_batches=false,
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 ad_spend as (

@@ -4,10 +4,10 @@
     or a later one, so the stages never increase), with step and overall conversion rates
     (NULL when the stage before has no session). See the `conversion_funnel` doc block.
 
-    Incremental by whole days (delete+insert on session_start_date), the same days
-    fct_sessions rebuilds: from the earlier of the day before the earliest session loaded at
-    or after the newest load already in the table and var('incremental_lookback_days') days
-    before the newest day in the table, to the end. So a run equals a full refresh.
+    Incremental, delete+insert by whole session start days, from the earliest day the latest
+    load touched (minus one) or var('incremental_lookback_days') days back; not microbatch:
+    dbt-postgres' microbatch merges and would keep dissolved sessions. docs/incremental.md
+    ("Clickstream and ad spend").
 #}
 {{
     config(

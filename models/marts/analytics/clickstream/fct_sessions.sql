@@ -1,14 +1,10 @@
 {#
     Grain: one row per web session (session_id; see the `session` doc block).
 
-    Incremental, rebuilt by whole days (delete+insert on session_start_date): a run replaces
-    every day from the earlier of
-      * the day before the earliest session holding an event loaded at or after the newest
-        load already in the table (late events, including events without a session id that
-        join or split an existing session, move a session's start at most that far), and
-      * var('incremental_lookback_days') days before the newest session day in the table,
-    to the end. Replacing whole days also removes sessions whose id changed (an inferred
-    session absorbed by a late sourced event), so a run converges to a full refresh.
+    Incremental, delete+insert by whole session start days, from the earliest day the latest
+    load touched (minus one) or var('incremental_lookback_days') days back; not microbatch:
+    dbt-postgres' microbatch merges and would keep dissolved sessions. docs/incremental.md
+    ("Clickstream and ad spend").
 #}
 {{
     config(
