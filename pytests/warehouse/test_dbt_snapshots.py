@@ -6,6 +6,7 @@ updated_at; current rows are the truth's current versions; hard deletes close re
 from __future__ import annotations
 
 import itertools
+import json
 
 from simulator import truth
 
@@ -149,10 +150,10 @@ def test_postgres_snapshots_are_indexed_and_analyzed(postgres_history) -> None:
     assert kinds and set(kinds.values()) == {"BASE TABLE"}, kinds
 
 
-# --- macros/snapshot_changed_rows.sql: delta runs compare only the rows loaded since -------
+# --- macros/snapshot_delta.sql: each run reads the rows loaded since, deletions are data ------
 
 SNAPSHOTS = {"snap_customers": "stg_shop__customers", "snap_products": "stg_shop__products"}
-DBT_MACRO = ("--vars", "{snapshot_changed_rows: false}")  # dbt's own snapshot_staging_table
+FULL_INPUT = ("--vars", "{snapshot_delta: false}")  # the snapshots read every staging row
 
 
 def _sql(wh, *statements: str, params: tuple = ()) -> list[tuple]:
@@ -167,7 +168,7 @@ def _sql(wh, *statements: str, params: tuple = ()) -> list[tuple]:
 
 
 def _swap(wh) -> None:
-    """Exchange the snapshots with their `ref_` twins (built by dbt's macro)."""
+    """Exchange the snapshots with their `ref_` twins (fed every staging row)."""
     statements = []
     for snap in SNAPSHOTS:
         statements += [
@@ -179,77 +180,82 @@ def _swap(wh) -> None:
 
 
 def _snapshot_both_ways(wh) -> None:
-    """`dbt snapshot` with the opt-in macro, then on the ref_ twins with dbt's macro, on the
+    """`dbt snapshot` (fed the delta), then on the ref_ twins fed every staging row, on the
     same staging rows."""
     wh.dbt("snapshot")
     _swap(wh)
-    wh.dbt("snapshot", *DBT_MACRO)
+    wh.dbt("snapshot", *FULL_INPUT)
     _swap(wh)
 
 
-def _history(wh, table: str) -> list[tuple]:
-    """All rows, sorted, with the wall-clock instant of each snapshot run (the time of the
-    deletion records it inserted, which also closes the deleted version) replaced by its rank
-    among the runs, and the scd id of deletion records (a hash of that instant) dropped."""
-    columns, rows = table_rows(wh, table)
-    deleted = columns.index("dbt_is_deleted")
-    scd_id = columns.index("dbt_scd_id")
-    times = [columns.index(c) for c in ("dbt_valid_from", "dbt_valid_to", "dbt_updated_at")]
-    run_times = sorted({r[columns.index("dbt_valid_from")] for r in rows if r[deleted] == "True"})
-    rank = {t: f"run {i}" for i, t in enumerate(run_times)}
-    out = []
-    for row in rows:
-        row = list(row)
-        for i in times:
-            row[i] = rank.get(row[i], row[i])
-        if row[deleted] == "True":
-            row[scd_id] = None
-        out.append(tuple(row))
-    return sorted(out, key=repr)
+def _rows_read(wh) -> dict[str, int]:
+    """Rows each snapshot's select returns now (what dbt's snapshot would compare)."""
+    wh.dbt("compile", "-s", *SNAPSHOTS)
+    nodes = json.loads((wh.target_path / "manifest.json").read_text())["nodes"]
+    return {
+        snap: wh.scalar(
+            "select count(*) from ("  # noqa: S608
+            + nodes[f"snapshot.ecommerce_warehouse.{snap}"]["compiled_code"]
+            + ") as delta"
+        )
+        for snap in SNAPSHOTS
+    }
 
 
-def test_changed_rows_snapshots_equal_dbts_macro_and_read_only_new_loads(duckdb_clone) -> None:
+def _current(wh, snap: str, key: str, value: int) -> tuple:
+    """(version_at, is_hard_deleted, city or sku) of the current version of one key."""
+    column = "city" if key == "customer_id" else "sku"
+    (row,) = wh.query(
+        f"select version_at, is_hard_deleted, {column} from snapshots.{snap}"  # noqa: S608
+        f" where {key} = ? and dbt_valid_to is null",
+        (value,),
+    )
+    return row
+
+
+def test_snapshots_read_only_new_loads_and_equal_a_full_input_run(duckdb_clone) -> None:
     wh = duckdb_clone
     _sql(
         wh,
         *(f"create table snapshots.ref_{s} as from snapshots.{s}" for s in SNAPSHOTS),
     )
-    changed = {s: 0 for s in SNAPSHOTS}
+    deletions = "select count(*) from snapshots.snap_products where is_hard_deleted"
+    deletions_before = wh.scalar(deletions)
+    new_versions = {s: 0 for s in SNAPSHOTS}
     for _ in range(2):
         wh.advance(1)
         wh.ingest("--source", "shop")
         wh.dbt("run", "-s", *(f"+{m}" for m in SNAPSHOTS.values()))
+        read = _rows_read(wh)
         for snap, model in SNAPSHOTS.items():
-            # rows the delta run looks at for new or changed versions: loaded since its last run
+            # the snapshot's select returns only the rows loaded since its newest load
             total, recent = _sql(
                 wh,
-                f"select count(*), count(*) filter (where _loaded_at >"  # noqa: S608
+                f"select count(*), count(*) filter (where _loaded_at >="  # noqa: S608
                 f" (select max(_loaded_at) from snapshots.{snap}))"
                 f" from staging.{model}",
             )[0]
+            assert read[snap] == recent, snap
             assert 0 < recent < total / 5, (snap, recent, total)
         before = {s: wh.scalar(f"select count(*) from snapshots.{s}") for s in SNAPSHOTS}  # noqa: S608
         _snapshot_both_ways(wh)
         for snap in SNAPSHOTS:
-            changed[snap] += wh.scalar(f"select count(*) from snapshots.{snap}") - before[snap]  # noqa: S608
-            assert _history(wh, f"snapshots.{snap}") == _history(wh, f"snapshots.ref_{snap}")
-    assert all(changed.values()), changed
-    deletions = wh.scalar(
-        "select count(*) from snapshots.snap_products where dbt_is_deleted = 'True'"
-        " and dbt_valid_from > (select min(dbt_valid_from) from snapshots.snap_products"
-        " where dbt_is_deleted = 'True')"
-    )
-    assert deletions, "the compared runs should include hard deletes"
+            new_versions[snap] += wh.scalar(f"select count(*) from snapshots.{snap}") - before[snap]  # noqa: S608
+            # the same history, deletion times included (they are data, not the run's clock)
+            assert table_rows(wh, f"snapshots.{snap}") == table_rows(wh, f"snapshots.ref_{snap}")
+    assert all(new_versions.values()), new_versions
+    assert wh.scalar(deletions) > deletions_before, "the compared runs should include hard deletes"
 
-    # Only rows with a new _loaded_at are compared, deletions against every key: an update
-    # written without a new _loaded_at is not seen (dbt's macro sees it); a key removed
-    # without one still gets its deletion record.
+    # Only rows with a new _loaded_at are read: an update written without one is not seen (a
+    # full-input run sees it), and a key that vanishes from staging without the loader's
+    # `_hard_deleted_at` is no deletion (deletions are data, not a key comparison).
+    loaded_before = "_loaded_at < (select max(_loaded_at) from snapshots.snap_customers)"
     updated, removed = (
         r[0]
         for r in _sql(
             wh,
-            "select customer_id from staging.stg_shop__customers where not is_deleted"
-            " order by _loaded_at, customer_id limit 2",
+            f"select customer_id from staging.stg_shop__customers where {loaded_before}"  # noqa: S608
+            " and not is_deleted order by customer_id limit 2",
         )
     )
     _sql(
@@ -259,12 +265,29 @@ def test_changed_rows_snapshots_equal_dbts_macro_and_read_only_new_loads(duckdb_
         params=(updated,),
     )
     _sql(wh, "delete from staging.stg_shop__customers where customer_id = ?", params=(removed,))
-    _snapshot_both_ways(wh)
-    current = (
-        "select city, dbt_is_deleted from snapshots.{} where customer_id = ?"
-        " and dbt_valid_to is null"
+    # A hard-deleted product back in the source: ingestion unmarks its raw row (new
+    # _loaded_at, its old updated_at); it gets a new current version from when it was seen back.
+    deleted_product = wh.scalar(
+        "select min(product_id) from snapshots.snap_products"
+        " where is_hard_deleted and dbt_valid_to is null"
     )
-    assert wh.query(current.format("snap_customers"), (updated,))[0][0] != "Nowhere"
-    assert wh.query(current.format("ref_snap_customers"), (updated,)) == [("Nowhere", "False")]
+    back_at = wh.scalar("select max(_loaded_at) + interval 1 hour from raw_shop.products")
+    _sql(
+        wh,
+        "update raw_shop.products set _hard_deleted_at = null, _loaded_at = ? where product_id = ?",
+        params=(back_at, deleted_product),
+    )
+    _snapshot_both_ways(wh)
+    assert _current(wh, "snap_customers", "customer_id", updated)[2] != "Nowhere"
+    assert _current(wh, "ref_snap_customers", "customer_id", updated)[2] == "Nowhere"
     for snap in ("snap_customers", "ref_snap_customers"):
-        assert wh.query(current.format(snap), (removed,))[0][1] == "True", snap
+        assert _current(wh, snap, "customer_id", removed)[1] is False, snap
+    for snap in ("snap_products", "ref_snap_products"):
+        version_at, is_hard_deleted, _ = _current(wh, snap, "product_id", deleted_product)
+        assert (version_at, is_hard_deleted) == (back_at, False), snap
+        closed = wh.query(
+            f"select dbt_valid_to from snapshots.{snap} where product_id = ?"  # noqa: S608
+            " and is_hard_deleted",
+            (deleted_product,),
+        )
+        assert closed == [(back_at,)], snap

@@ -40,7 +40,7 @@ customer_versions as (
         cast(postal_code_prefix as {{ dbt.type_string() }}) as postal_code_prefix,
         cast(country_code as {{ dbt.type_string() }}) as country_code,
         cast(is_marketing_opt_in as boolean) as is_marketing_opt_in,
-        cast(is_deleted or coalesce(dbt_is_deleted = 'True', false) as boolean) as is_deleted,
+        cast(is_deleted or is_hard_deleted as boolean) as is_deleted,
         cast(deleted_at as {{ type_timestamp_tz() }}) as deleted_at,
         cast(created_at as {{ type_timestamp_tz() }}) as created_at,
         cast(updated_at as {{ type_timestamp_tz() }}) as updated_at,

@@ -53,7 +53,7 @@ product_versions as (
         cast(versions.currency_code as {{ dbt.type_string() }}) as currency_code,
         cast(versions.list_price_usd as {{ type_money() }}) as list_price_usd,
         cast(versions.is_active as boolean) as is_active,
-        cast(coalesce(versions.dbt_is_deleted = 'True', false) as boolean) as is_deleted,
+        cast(versions.is_hard_deleted as boolean) as is_deleted,
         cast(versions.created_at as {{ type_timestamp_tz() }}) as created_at,
         cast(versions.updated_at as {{ type_timestamp_tz() }}) as updated_at,
         cast(

@@ -31,10 +31,12 @@ renamed as (
         cast(deleted_at as {{ type_timestamp_tz() }}) as deleted_at,
         cast(created_at as {{ type_timestamp_tz() }}) as created_at,
         cast(updated_at as {{ type_timestamp_tz() }}) as updated_at,
+        -- Hard-deleted rows are kept, flagged: the snapshot records the deletion as a version
+        -- (macros/snapshot_delta.sql). Other readers must filter them out.
+        cast(_hard_deleted_at is not null as boolean) as is_hard_deleted,
+        cast(_hard_deleted_at as {{ type_timestamp_tz() }}) as _hard_deleted_at,
         cast(_loaded_at as {{ type_timestamp_tz() }}) as _loaded_at
     from source
-    -- Hard-deleted rows are excluded so that the snapshot closes them.
-    where _hard_deleted_at is null
 
 ),
 
@@ -64,6 +66,8 @@ final as (
         deleted_at,
         created_at,
         updated_at,
+        is_hard_deleted,
+        _hard_deleted_at,
         _loaded_at
     from ranked
     where version_rank = 1

@@ -25,10 +25,12 @@ renamed as (
         cast(is_active as boolean) as is_active,
         cast(created_at as {{ type_timestamp_tz() }}) as created_at,
         cast(updated_at as {{ type_timestamp_tz() }}) as updated_at,
+        -- Hard-deleted rows are kept, flagged: the snapshot records the deletion as a version
+        -- (macros/snapshot_delta.sql). Other readers must filter them out.
+        cast(_hard_deleted_at is not null as boolean) as is_hard_deleted,
+        cast(_hard_deleted_at as {{ type_timestamp_tz() }}) as _hard_deleted_at,
         cast(_loaded_at as {{ type_timestamp_tz() }}) as _loaded_at
     from source
-    -- Hard-deleted rows are excluded so that the snapshot closes them.
-    where _hard_deleted_at is null
 
 ),
 
@@ -59,6 +61,8 @@ final as (
         ranked.is_active,
         ranked.created_at,
         ranked.updated_at,
+        ranked.is_hard_deleted,
+        ranked._hard_deleted_at,
         ranked._loaded_at
     from ranked
     left join fx_rates
