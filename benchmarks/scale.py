@@ -40,7 +40,7 @@ def measure(
         wh = Warehouse(root / "wh", sim, target, dict(conn))
         # one command per source, as the main pipeline measures it (comparable points)
         ingest = wh.ingest("shop") + wh.ingest("web") + wh.ingest("marketing")
-        build = wh.dbt("build", *ctx.build_args())
+        build = wh.build(*ctx.build_args())
         samples.append((ingest, build))
         ctx.note(
             f"scale {target} {preset} {i + 1}: ingest {ingest.wall_s:.1f}s"

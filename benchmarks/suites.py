@@ -156,7 +156,7 @@ def pipeline(ctx: Context, preset: str) -> dict[str, Any]:
     raw_copy.parent.mkdir(parents=True)
     shutil.copy2(wh.duckdb_path, raw_copy)
 
-    build = wh.dbt("build", *ctx.build_args())
+    build = wh.build(*ctx.build_args())
     ctx.note(f"dbt build: {build.wall_s:.1f}s")
     out["build"] = summary([build])
     out["scale_point"] = {
@@ -180,10 +180,10 @@ def pipeline(ctx: Context, preset: str) -> dict[str, Any]:
     simulator.advance(sim, days=1)
     day_ingest = wh.ingest()
     after = _count(wh.duckdb_path, "raw_shop.order_items")
-    incremental = wh.dbt("build", *ctx.build_args())
+    incremental = wh.build(*ctx.build_args())
     snapshot_delta = _node_seconds(wh.target_path, "snapshot")
     incremental_nodes = node_breakdown(wh.target_path, root / "run_results-incremental.json")
-    full = wh.dbt("build", *ctx.build_args("--full-refresh"))
+    full = wh.build(*ctx.build_args("--full-refresh"))
     full_nodes = node_breakdown(wh.target_path, root / "run_results-full-refresh.json")
     ctx.note(f"incremental build {incremental.wall_s:.1f}s, full refresh {full.wall_s:.1f}s")
     out["incremental"] = {

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import simulator
 from benchmarks.measure import REPO_ROOT, Sample, measured, run
+from elt import steps
 from simulator import server
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -96,3 +97,10 @@ class Warehouse:
 
     def dbt(self, *args: str) -> Sample:
         return run([DBT, *args, "--target", self.target], self.env, self.log)
+
+    def build(self, *args: str) -> Sample:
+        """`dbt build` with the microbatch models' event-time window read from the data, as
+        the production build passes it (elt/steps.py, event_time_window_args)."""
+        query = steps.warehouse_query(self.target, self.connection_env)
+        window = steps.event_time_window_args(query, "--full-refresh" in args)
+        return self.dbt("build", *args, *window)

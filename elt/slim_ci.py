@@ -45,9 +45,11 @@ from elt.steps import (
     StepFailed,
     banner,
     dbt,
+    event_time_window_args,
     postgres_grants_env,
     python,
     run_step,
+    warehouse_query,
 )
 
 # The catalog production is built under and CI attaches it as (profiles.yml: `prod`, `ci`).
@@ -257,7 +259,9 @@ def prod_artifacts(args: argparse.Namespace) -> None:
         ),
     )  # fmt: skip
     _ingest(work / "sim", args.engine)
-    run_step(f"dbt build (target {target})", _dbt(args, "build", "--target", target))
+    # a first build: the microbatch models' window is the whole history (elt/steps.py)
+    window = event_time_window_args(warehouse_query(target), full_refresh=True)
+    run_step(f"dbt build (target {target})", _dbt(args, "build", "--target", target, *window))
     for name in ("manifest.json", "run_results.json"):
         shutil.copy2(target_path / name, out / name)
     (out / VARS_FILE).write_text(
@@ -360,9 +364,13 @@ def ci_slim(args: argparse.Namespace) -> None:
         if not args.keep_ci_database:
             _remove(*_duckdb_files(ci_db))
         ci_db.parent.mkdir(parents=True, exist_ok=True)
+    # a microbatch model built here is new in the CI database: its whole history, from the
+    # production raw tables (elt/steps.py)
+    prod_env = {**os.environ, "DUCKDB_PATH": str(prod_db)} if args.engine == "duckdb" else None
+    window = event_time_window_args(warehouse_query(TARGETS[args.engine][0], prod_env), True)
     run_step(
         f"dbt build {' '.join(select)} into {into}, deferring to production",
-        _dbt(args, "build", *common, "--defer", "--favor-state"),
+        _dbt(args, "build", *common, "--defer", "--favor-state", *window),
     )
     _summary(Path(os.environ["DBT_TARGET_PATH"]) / "run_results.json")
     if args.engine == "postgres":

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -150,17 +150,22 @@ def event_time_window_args(query: Query, full_refresh: bool = False) -> list[str
     return ["--event-time-start", start.isoformat(), "--event-time-end", end.isoformat()]
 
 
-def warehouse_query(target: str | None = None) -> Query:
+def warehouse_query(target: str | None = None, env: Mapping[str, str] | None = None) -> Query:
     """A read-only query function on the warehouse of `target` (default: $DBT_TARGET), from
-    the same environment the dbt profile reads (DUCKDB_PATH, PG*)."""
-    target = target or os.environ.get("DBT_TARGET", "duckdb")
+    the variables the dbt profile reads (DUCKDB_PATH, PG*), taken from `env` (default: the
+    process environment)."""
+    env = os.environ if env is None else env
+    target = target or env.get("DBT_TARGET", "duckdb")
 
     def query(sql: str) -> Sequence[tuple]:
         if target == "postgres":
-            with closing(psycopg2.connect(connect_timeout=10)) as con, con.cursor() as cur:
+            params = {"host": "PGHOST", "port": "PGPORT", "user": "PGUSER",
+                      "password": "PGPASSWORD", "dbname": "PGDATABASE"}  # fmt: skip
+            dsn = {key: env[name] for key, name in params.items() if env.get(name)}
+            with closing(psycopg2.connect(connect_timeout=10, **dsn)) as con, con.cursor() as cur:
                 cur.execute(sql)
                 return cur.fetchall()
-        path = os.environ.get("DUCKDB_PATH", str(REPO_ROOT / "warehouse.duckdb"))
+        path = env.get("DUCKDB_PATH", str(REPO_ROOT / "warehouse.duckdb"))
         if not Path(path).exists():
             return [(0,)]
         with duckdb.connect(path, read_only=True) as con:
