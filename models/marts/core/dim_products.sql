@@ -18,6 +18,12 @@ categories as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('stg_reference__fx_rates') }}
+
+),
+
 versions as (
 
     select
@@ -51,7 +57,7 @@ product_versions as (
         ) as top_category_name,
         cast(versions.list_price as {{ type_money() }}) as list_price,
         cast(versions.currency_code as {{ dbt.type_string() }}) as currency_code,
-        cast(versions.list_price_usd as {{ type_money() }}) as list_price_usd,
+        cast(versions.list_price * fx_rates.rate_to_usd as {{ type_money() }}) as list_price_usd,
         cast(versions.is_active as boolean) as is_active,
         cast(versions.is_hard_deleted as boolean) as is_deleted,
         cast(versions.created_at as {{ type_timestamp_tz() }}) as created_at,
@@ -71,6 +77,8 @@ product_versions as (
         on versions.category_id = leaf_category.category_id
     left join categories as top_category
         on leaf_category.parent_category_id = top_category.category_id
+    left join fx_rates
+        on versions.currency_code = fx_rates.currency_code
 
 ),
 

@@ -40,18 +40,6 @@ renamed as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by customer_id
-            order by updated_at desc, _loaded_at desc
-        ) as version_rank
-    from renamed
-
-),
-
 final as (
 
     select
@@ -69,8 +57,7 @@ final as (
         is_hard_deleted,
         _hard_deleted_at,
         _loaded_at
-    from ranked
-    where version_rank = 1
+    from renamed
 
 )
 

@@ -6,12 +6,6 @@ source as (
 
 ),
 
-fx_rates as (
-
-    select * from {{ ref('stg_reference__fx_rates') }}
-
-),
-
 renamed as (
 
     select
@@ -34,40 +28,23 @@ renamed as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by product_id
-            order by updated_at desc, _loaded_at desc
-        ) as version_rank
-    from renamed
-
-),
-
 final as (
 
     select
-        ranked.product_id,
-        ranked.sku,
-        ranked.product_name,
-        ranked.brand,
-        ranked.category_id,
-        ranked.list_price,
-        ranked.currency_code,
-        cast(ranked.list_price * fx_rates.rate_to_usd as {{ type_money() }})
-            as list_price_usd,
-        ranked.is_active,
-        ranked.created_at,
-        ranked.updated_at,
-        ranked.is_hard_deleted,
-        ranked._hard_deleted_at,
-        ranked._loaded_at
-    from ranked
-    left join fx_rates
-        on ranked.currency_code = fx_rates.currency_code
-    where ranked.version_rank = 1
+        renamed.product_id,
+        renamed.sku,
+        renamed.product_name,
+        renamed.brand,
+        renamed.category_id,
+        renamed.list_price,
+        renamed.currency_code,
+        renamed.is_active,
+        renamed.created_at,
+        renamed.updated_at,
+        renamed.is_hard_deleted,
+        renamed._hard_deleted_at,
+        renamed._loaded_at
+    from renamed
 
 )
 
