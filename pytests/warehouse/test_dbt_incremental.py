@@ -124,7 +124,10 @@ def test_an_incremental_run_rebuilds_fewer_rows_for_every_incremental_model(
     models = {
         node["name"]: node["relation_name"]
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+        if node["resource_type"] == "model"
+        and node["config"]["materialized"] == "incremental"
+        # a microbatch model compiles without its batch filter: test_dbt_microbatch.py
+        and node["config"].get("incremental_strategy") != "microbatch"
     }
     assert {"int_orders_enriched", "fct_order_items", "fct_sessions"} <= set(models), models
     assert set(models) >= SCANS_LESS
