@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         help="sizes measured on Postgres (default: tiny,demo,demo-x10; empty: none)",
     )
     parser.add_argument(
+        "--growth-preset",
+        default="demo",
+        help="the smaller size daily_build_growth compares the pipeline preset's one-day build "
+        "with (default: demo; empty: not measured)",
+    )
+    parser.add_argument(
         "--budget-minutes",
         type=float,
         default=30.0,
@@ -119,6 +125,11 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     )
     main = suites.pipeline(ctx, pipeline_preset)
     loads["after_pipeline"] = machine.load_average()
+    small_day = (
+        _guarded(ctx, f"day build {args.growth_preset}", suites.day_build, ctx, args.growth_preset)
+        if args.growth_preset and args.growth_preset != pipeline_preset and not args.quick
+        else None
+    )
     shop_sample = main.pop("ingest_shop_sample")
     db = suites.ingest_db(
         ctx,
@@ -169,6 +180,12 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
         "dbt_build_s": main["build"]["wall_s"],
         "dbt_overhead": main["dbt_overhead"],
         "incremental_vs_full": main["incremental"]["ratio"],
+        "incremental_models_vs_full": main["incremental"]["models_and_snapshots_ratio"],
+        "daily_build_growth": (
+            round(main["incremental"]["build"]["wall_s"] / small_day["wall_s"], 3)
+            if small_day
+            else float("nan")
+        ),
         "snapshot_delta_vs_initial": main["snapshot"]["ratio"],
         "scale": {
             "duckdb": duckdb_points,
@@ -192,7 +209,12 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
             "machine": machine.describe(),
             "notes": ctx.log,
         },
-        "details": {"ingest_db": db, "pipeline": main, "parse": parse},
+        "details": {
+            "ingest_db": db,
+            "pipeline": main,
+            "parse": parse,
+            "day_build": {"preset": args.growth_preset, **(small_day or {})},
+        },
     }
 
 

@@ -4,7 +4,8 @@ The baseline for dbt's overhead: the `target/run/**.sql` file of every node in r
 order (a valid DAG order: a node finishes after its parents), executed in one DuckDB
 connection on a copy of the same raw warehouse. dbt builds tables and views as `<name>__dbt_tmp`
 and renames them into place; the replay does the same rename. Seeds are copied from the
-dbt-built file (their run SQL carries no data); test queries are fetched like dbt does.
+dbt-built file (their run SQL carries no data); test queries are fetched like dbt does. A
+microbatch model is replayed batch by batch from the selects dbt compiled for each.
 """
 
 from __future__ import annotations
@@ -41,6 +42,22 @@ def _parts(relation_name: str) -> list[str]:
     return [p.strip('"') for p in re.findall(r'"[^"]*"|[^.]+', relation_name)]
 
 
+def _microbatch_sql(target_path: Path, node: dict[str, Any]) -> str | None:
+    """A microbatch model's batches (dbt compiles one select per batch, into
+    compiled/<path>/<model>/<model>_<batch>.sql): the first creates the table, each other one
+    appends its rows (a first build: nothing to delete)."""
+    folder = target_path / "compiled" / node["package_name"] / node["original_file_path"]
+    batches = sorted(folder.with_suffix("").glob(f"{node['name']}_*.sql"))
+    if not batches:
+        return None
+    relation = node["relation_name"]
+    first, *rest = (path.read_text() for path in batches)
+    return ";\n".join(
+        [f"CREATE OR REPLACE TABLE {relation} AS {first}"]
+        + [f"INSERT INTO {relation} {sql}" for sql in rest]
+    )
+
+
 def plan(target_path: Path) -> list[dict[str, Any]]:
     """[{unique_id, resource_type, relation, sql}] in run_results order."""
     manifest = json.loads((target_path / "manifest.json").read_text())
@@ -53,7 +70,10 @@ def plan(target_path: Path) -> list[dict[str, Any]]:
         if node is None or result.get("status") not in ("success", "pass"):
             continue
         path = _run_sql_path(files, node)
-        sql = path.read_text() if path is not None and path.exists() else None
+        if node.get("config", {}).get("incremental_strategy") == "microbatch":
+            sql = _microbatch_sql(target_path, node)
+        else:
+            sql = path.read_text() if path is not None and path.exists() else None
         steps.append(
             {
                 "unique_id": result["unique_id"],

@@ -92,6 +92,64 @@ def node_breakdown(target_path: Path, keep_as: Path | None = None) -> dict[str, 
     return out
 
 
+def per_model(
+    day: Path, full: Path, first: Path, manifest_path: Path, others: int = 8
+) -> dict[str, dict[str, Any]]:
+    """Seconds and rows written (adapter rows_affected) per node, one more day against the full
+    refresh (snapshots: against their first build), for the incremental models, the snapshots
+    and the `others` slowest other models of the full refresh."""
+    nodes = json.loads(manifest_path.read_text())["nodes"]
+
+    def results(path: Path) -> dict[str, dict[str, Any]]:
+        return {r["unique_id"]: r for r in json.loads(path.read_text())["results"]}
+
+    day_r, full_r, first_r = results(day), results(full), results(first)
+    for uid, result in first_r.items():
+        if uid.startswith("snapshot."):
+            full_r[uid] = result
+
+    def kind(uid: str) -> str:
+        if uid.startswith("snapshot."):
+            return "snapshot"
+        config = nodes.get(uid, {}).get("config", {})
+        if config.get("materialized") == "incremental":
+            return config.get("incremental_strategy") or "delete+insert"
+        return config.get("materialized", "?")
+
+    models = [uid for uid in full_r if uid.startswith(("model.", "snapshot."))]
+    chosen = [uid for uid in models if kind(uid) not in ("table", "view")]
+    rest = sorted(
+        (uid for uid in models if uid not in chosen),
+        key=lambda uid: -full_r[uid]["execution_time"],
+    )
+    out = {}
+    for uid in [*chosen, *rest[:others]]:
+        d, f = day_r.get(uid, {}), full_r[uid]
+        out[uid.split(".")[-1]] = {
+            "kind": kind(uid),
+            "day_s": round(d.get("execution_time", 0.0), 3),
+            "full_s": round(f["execution_time"], 3),
+            "day_rows": (d.get("adapter_response") or {}).get("rows_affected"),
+            "full_rows": (f.get("adapter_response") or {}).get("rows_affected"),
+        }
+    return out
+
+
+def day_build(ctx: Context, preset: str) -> dict[str, Any]:
+    """The production build of one more simulated day at `preset` (after its first build):
+    what the daily run costs at that size (daily_build_growth compares two presets)."""
+    root = ctx.fresh(f"day-{preset}")
+    wh = Warehouse(root / "wh", copy_world(world(ctx.cache, preset, ctx.log), root / "sim"))
+    wh.ingest()
+    wh.build(*ctx.build_args())
+    simulator.advance(wh.sim_dir, days=1)
+    wh.ingest()
+    day = wh.build(*ctx.build_args())
+    ctx.note(f"day build at {preset}: {day.wall_s:.1f}s")
+    shutil.rmtree(root, ignore_errors=True)
+    return summary([day])
+
+
 # --- shop database: dlt against DuckDB copying the same tables natively ---------------------
 def ingest_db(ctx: Context, first: Sample | None = None, dlt_repeats: int = 0) -> dict[str, Any]:
     """`first`: a dlt shop load already measured (the main pipeline's), counted as one run."""
@@ -197,6 +255,18 @@ def pipeline(ctx: Context, preset: str) -> dict[str, Any]:
         "incremental_models_ratio": _ratio(
             incremental_nodes.get("model_incremental", 0.0),
             full_nodes.get("model_incremental", 0.0),
+        ),
+        # ... and with the snapshots (a full refresh does not rebuild a snapshot: its full
+        # cost is the first build's)
+        "models_and_snapshots_ratio": _ratio(
+            incremental_nodes.get("model_incremental", 0.0) + snapshot_delta,
+            full_nodes.get("model_incremental", 0.0) + snapshot_initial,
+        ),
+        "per_model": per_model(
+            root / "run_results-incremental.json",
+            root / "run_results-full-refresh.json",
+            root / "run_results-first.json",
+            wh.target_path / "manifest.json",
         ),
     }
     out["snapshot"] = {

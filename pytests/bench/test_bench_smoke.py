@@ -18,6 +18,7 @@ KEYS = (
     "dbt_build_s",
     "dbt_overhead",
     "incremental_vs_full",
+    "incremental_models_vs_full",
     "snapshot_delta_vs_initial",
     "scale",
     "parse_full_s",
@@ -65,5 +66,10 @@ def test_quick_benchmark_writes_every_figure(tmp_path: Path) -> None:
     # the replay ran every node dbt built, nothing was skipped
     replay = data["details"]["pipeline"]["replay"]
     assert replay["statements"] > 0 and replay["skipped"] == 0
+    # the per-model table: the incremental fact and the snapshot of the quick subgraph
+    per_model = data["details"]["pipeline"]["incremental"]["per_model"]
+    assert {"fct_orders", "snap_customers"} <= set(per_model), sorted(per_model)
+    assert per_model["fct_orders"]["kind"] == "delete+insert"
     assert "## Headline figures" in report.read_text()
+    assert "## One more day, per model" in report.read_text()
     assert (tmp_path / "scale.png").stat().st_size > 0
