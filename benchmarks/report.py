@@ -99,16 +99,15 @@ def per_model_table(results: dict[str, Any]) -> list[str]:
     nodes = results.get("details", {}).get("pipeline", {}).get("incremental", {}).get("per_model")
     if not nodes:
         return []
-    rows = [
-        "| node | strategy | day s | full s | day rows written | full rows written |",
-        "|---|---|---|---|---|---|",
-    ]
+    # rows written where the adapter reports them (dbt-duckdb does not)
+    with_rows = any(n["day_rows"] is not None for n in nodes.values())
+    head = "| node | strategy | day s | full s |" + (" day rows | full rows |" if with_rows else "")
+    rows = [head, "|---" * (head.count("|") - 1) + "|"]
     for name, n in sorted(nodes.items(), key=lambda kv: -kv[1]["full_s"]):
-        rows.append(
-            f"| `{name}` | {n['kind']} | {n['day_s']:.2f} | {n['full_s']:.2f} | "
-            f"{_fmt(n['day_rows']) if n['day_rows'] is not None else ''} | "
-            f"{_fmt(n['full_rows']) if n['full_rows'] is not None else ''} |"
-        )
+        row = f"| `{name}` | {n['kind']} | {n['day_s']:.2f} | {n['full_s']:.2f} |"
+        if with_rows:
+            row += f" {_fmt(n['day_rows'] or 0)} | {_fmt(n['full_rows'] or 0)} |"
+        rows.append(row)
     return rows
 
 
