@@ -100,7 +100,6 @@ class Warehouse:
 
     def build(self, *args: str) -> Sample:
         """`dbt build` with the microbatch models' event-time window read from the data, as
-        the production build passes it (elt/steps.py, event_time_window_args)."""
-        query = steps.warehouse_query(self.target, self.connection_env)
-        window = steps.event_time_window_args(query, "--full-refresh" in args)
+        the production build passes it (elt/steps.py, build_window_args)."""
+        window = steps.build_window_args(args, self.target, self.connection_env)
         return self.dbt("build", *args, *window)

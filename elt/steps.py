@@ -15,6 +15,8 @@ import duckdb
 import psycopg2
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The DuckDB warehouse when DUCKDB_PATH is unset (profiles.yml, target duckdb)
+DEFAULT_DUCKDB = str(REPO_ROOT / "warehouse.duckdb")
 
 
 class StepFailed(RuntimeError):
@@ -79,9 +81,7 @@ def dbt_production_build(*args: str) -> list[str]:
     """`dbt build` as the daily production run executes it (see production_build_args), with
     the microbatch models' event-time window read from the warehouse (event_time_window_args).
     Call it after ingestion: the window comes from the data just loaded."""
-    target = args[args.index("--target") + 1] if "--target" in args else None
-    window = event_time_window_args(warehouse_query(target), "--full-refresh" in args)
-    return dbt("build", *production_build_args(*args), *window)
+    return dbt("build", *production_build_args(*args), *build_window_args(args))
 
 
 # The microbatch models (day batches; docs/incremental.md, "Clickstream and ad spend") and their
@@ -150,6 +150,23 @@ def event_time_window_args(query: Query, full_refresh: bool = False) -> list[str
     return ["--event-time-start", start.isoformat(), "--event-time-end", end.isoformat()]
 
 
+def build_window_args(
+    args: Sequence[str], target: str | None = None, env: Mapping[str, str] | None = None
+) -> list[str]:
+    """event_time_window_args for a `dbt build` with `args` on the warehouse of `target`
+    (default: its --target, else $DBT_TARGET), connection variables from `env` (default: the
+    process environment); [] when `args` bring their own window or no DuckDB file exists yet."""
+    if "--event-time-start" in args:
+        return []
+    env = os.environ if env is None else env
+    if target is None and "--target" in args:
+        target = args[list(args).index("--target") + 1]
+    target = target or env.get("DBT_TARGET", "duckdb")
+    if target != "postgres" and not Path(env.get("DUCKDB_PATH", DEFAULT_DUCKDB)).exists():
+        return []
+    return event_time_window_args(warehouse_query(target, env), "--full-refresh" in args)
+
+
 def warehouse_query(target: str | None = None, env: Mapping[str, str] | None = None) -> Query:
     """A read-only query function on the warehouse of `target` (default: $DBT_TARGET), from
     the variables the dbt profile reads (DUCKDB_PATH, PG*), taken from `env` (default: the
@@ -165,10 +182,7 @@ def warehouse_query(target: str | None = None, env: Mapping[str, str] | None = N
             with closing(psycopg2.connect(connect_timeout=10, **dsn)) as con, con.cursor() as cur:
                 cur.execute(sql)
                 return cur.fetchall()
-        path = env.get("DUCKDB_PATH", str(REPO_ROOT / "warehouse.duckdb"))
-        if not Path(path).exists():
-            return [(0,)]
-        with duckdb.connect(path, read_only=True) as con:
+        with duckdb.connect(env.get("DUCKDB_PATH", DEFAULT_DUCKDB), read_only=True) as con:
             return con.execute(sql).fetchall()
 
     return query

@@ -134,13 +134,9 @@ class Warehouse:
 
     def build(self, *args: str, expect_warnings: Collection[str] = ()):
         """`dbt build` with the microbatch models' event-time window read from the data, as
-        the production build passes it (elt/steps.py, event_time_window_args), unless `args`
+        the production build passes it (elt/steps.py, build_window_args), unless `args`
         bring their own."""
-        window = (
-            []
-            if "--event-time-start" in args
-            else steps.event_time_window_args(self.query, "--full-refresh" in args)
-        )
+        window = steps.build_window_args(args, self.target, self.connection_env)
         return self.dbt("build", *args, *window, expect_warnings=expect_warnings)
 
     def cycle(self) -> None:
@@ -181,7 +177,7 @@ class Warehouse:
         shutil.copytree(self.root, root, ignore=shutil.ignore_patterns("dbt-target", "dbt-logs"))
         if self.target == "duckdb":
             return duckdb_warehouse(root, preset=self.preset, seed=self.seed)
-        database = f"clone_{root.name}_{os.getpid()}".replace("-", "_").lower()
+        database = f"clone_{secrets.token_hex(6)}"  # a fresh one per clone, never reused
         pg.create_database(database, template=self.connection_env["PGDATABASE"])
         return Warehouse(
             "postgres", root, {**pg.env, "PGDATABASE": database}, preset=self.preset, seed=self.seed

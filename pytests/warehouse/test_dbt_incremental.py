@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
-
+from pytests.support.profiling import rows_scanned
 from pytests.support.warehouse import Warehouse
 
 from .conftest import LOAD_TIME_COLUMNS, table_rows
@@ -78,23 +77,6 @@ def test_incremental_build_picks_up_late_data_and_equals_full_refresh(warehouse_
         assert incremental[table] == full[table], table
 
 
-def _rows_scanned(database: Path, sql: str, profile: Path) -> int:
-    """Rows the table scans of `sql` emit (after the filters DuckDB pushes into them)."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        con.execute("pragma enable_profiling = 'json'")
-        con.execute(f"pragma profiling_output = '{profile}'")
-        con.execute(sql).fetchall()
-        con.execute("pragma disable_profiling")
-
-    def scanned(node: dict) -> int:
-        own = (
-            node.get("operator_cardinality", 0) if node.get("operator_type") == "TABLE_SCAN" else 0
-        )
-        return own + sum(scanned(child) for child in node.get("children", []))
-
-    return scanned(json.loads(profile.read_text()))
-
-
 def _compiled(wh: Warehouse, models: list[str], *args: str) -> dict[str, str]:
     wh.dbt("compile", "--select", *models, *args)
     return {
@@ -145,8 +127,8 @@ def test_an_incremental_run_rebuilds_fewer_rows_for_every_incremental_model(
     full = _compiled(wh, sorted(SCANS_LESS), "--full-refresh")
     scans = {
         model: (
-            _rows_scanned(database, incremental[model], tmp_path / f"{model}-day.json"),
-            _rows_scanned(database, full[model], tmp_path / f"{model}-full.json"),
+            rows_scanned(database, incremental[model], tmp_path / f"{model}-day.json"),
+            rows_scanned(database, full[model], tmp_path / f"{model}-full.json"),
         )
         for model in SCANS_LESS
     }
